@@ -1,0 +1,266 @@
+package codec
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/fernet/fernet-go"
+)
+
+// Wire format constants; see the package documentation.
+const (
+	formatVersion1 byte = 1
+	flagKeyBound   byte = 1
+
+	// maxClockSkew is how far in the future a token's timestamp may be when a
+	// maximum age is set, as in the Fernet specification.
+	maxClockSkew = 60 * time.Second
+)
+
+func formatByte(version, kind, flags byte) byte { return version<<5 | kind<<1 | flags }
+
+// Codec turns values into Fernet tokens bound to their storage key, and back.
+// It does no I/O. A Codec is immutable and safe for concurrent use.
+type Codec struct {
+	ring       *KeyRing
+	serializer Serializer
+	maxAge     time.Duration
+	now        func() time.Time
+}
+
+// Option configures a Codec.
+type Option func(*Codec) error
+
+// WithSerializer sets the serializer for values other than string and []byte.
+// The default is Msgpack. Entries written with any built-in serializer stay
+// readable whatever this is set to.
+func WithSerializer(s Serializer) Option {
+	return func(c *Codec) error {
+		if s == nil {
+			return errors.New("codec: nil serializer")
+		}
+		switch id := s.ID(); {
+		case id > maxID:
+			return fmt.Errorf("codec: serializer %q: id %d out of range", s.Name(), id)
+		case id < minUserID && !isBuiltin(s):
+			return fmt.Errorf("codec: serializer %q: id %d is reserved, use 8 to 15", s.Name(), id)
+		}
+		c.serializer = s
+		return nil
+	}
+}
+
+func isBuiltin(s Serializer) bool {
+	switch s.(type) {
+	case Msgpack, *Msgpack, JSON, *JSON:
+		return true
+	}
+	return s.ID() == IDPickle
+}
+
+// WithMaxAge makes Decode reject tokens whose Fernet timestamp is older than d
+// (or more than a minute in the future), so a stale ciphertext replayed into
+// Redis is refused. The default, 0, accepts tokens of any age: set it to at
+// least the longest TTL the cache uses, or live entries will read as misses.
+func WithMaxAge(d time.Duration) Option {
+	return func(c *Codec) error {
+		if d < 0 {
+			return errors.New("codec: negative max age")
+		}
+		c.maxAge = d
+		return nil
+	}
+}
+
+// WithClock replaces time.Now, for the token timestamp and the max-age check.
+func WithClock(now func() time.Time) Option {
+	return func(c *Codec) error {
+		if now == nil {
+			return errors.New("codec: nil clock")
+		}
+		c.now = now
+		return nil
+	}
+}
+
+// New returns a codec that encrypts with the ring's first key and decrypts with
+// any of its keys. It fails on a nil ring or an invalid option.
+func New(ring *KeyRing, opts ...Option) (*Codec, error) {
+	if ring == nil || len(ring.keys) == 0 {
+		return nil, fmt.Errorf("%w: no key ring", ErrInvalidKey)
+	}
+	c := &Codec{ring: ring, serializer: Msgpack{}, now: time.Now}
+	for _, opt := range opts {
+		if err := opt(c); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// Ring returns the codec's key ring.
+func (c *Codec) Ring() *KeyRing { return c.ring }
+
+// Serializer returns the serializer used for values other than string and []byte.
+func (c *Codec) Serializer() Serializer { return c.serializer }
+
+var envelopePool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// Encode returns the Fernet token (URL-safe base64 bytes) for value stored
+// under storageKey. A string or []byte is stored byte for byte and comes back
+// with the same type; any other value goes through the serializer. A nil
+// value is encoded by the serializer (msgpack nil) and decodes as nil.
+// Errors wrap ErrUnsupportedValue.
+func (c *Codec) Encode(storageKey string, value any) ([]byte, error) {
+	bp := envelopePool.Get().(*[]byte)
+	env, err := c.appendEnvelope((*bp)[:0], storageKey, value)
+	if err != nil {
+		envelopePool.Put(bp)
+		return nil, err
+	}
+	tok, err := fernet.EncryptAndSignAtTime(env, c.ring.keys[0], c.now())
+	clear(env) // the pooled buffer held plaintext
+	if cap(env) <= 1<<20 {
+		*bp = env[:0]
+		envelopePool.Put(bp)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("codec: encrypt: %w", err)
+	}
+	return tok, nil
+}
+
+func (c *Codec) appendEnvelope(dst []byte, storageKey string, value any) ([]byte, error) {
+	var kind byte
+	var payload []byte
+	switch v := value.(type) {
+	case string:
+		kind = idString
+		dst = appendHeader(dst, kind, storageKey, len(v))
+		return append(dst, v...), nil
+	case []byte:
+		kind = idBytes
+		dst = appendHeader(dst, kind, storageKey, len(v))
+		return append(dst, v...), nil
+	default:
+		b, err := c.serializer.Marshal(value)
+		if err != nil {
+			return nil, err
+		}
+		kind, payload = c.serializer.ID(), b
+	}
+	dst = appendHeader(dst, kind, storageKey, len(payload))
+	return append(dst, payload...), nil
+}
+
+func appendHeader(dst []byte, kind byte, storageKey string, payloadLen int) []byte {
+	if need := 1 + binary.MaxVarintLen64 + len(storageKey) + payloadLen; cap(dst) < need {
+		dst = make([]byte, 0, need)
+	}
+	dst = append(dst, formatByte(formatVersion1, kind, flagKeyBound))
+	dst = binary.AppendUvarint(dst, uint64(len(storageKey)))
+	return append(dst, storageKey...)
+}
+
+// Decode returns the value of a token read from storageKey. Every failure is
+// ErrInvalidToken (see its documentation). The token is never modified, so it
+// may alias read-only memory.
+func (c *Codec) Decode(storageKey string, token []byte) (any, error) {
+	d, err := c.DecodeDetail(storageKey, token)
+	return d.Value, err
+}
+
+// Decoded is the result of DecodeDetail.
+type Decoded struct {
+	Value    any
+	KeyIndex int       // position in the ring of the key that opened the token; 0 is current
+	Signed   time.Time // the token's Fernet timestamp, to the second
+	Kind     byte      // serializer ID in the format byte (0 []byte, 1 string)
+}
+
+// DecodeDetail is Decode, also telling which key opened the token and when it
+// was made: what key rotation and audits need.
+func (c *Codec) DecodeDetail(storageKey string, token []byte) (Decoded, error) {
+	plain, idx, err := c.ring.open(token)
+	if err != nil {
+		return Decoded{}, ErrInvalidToken
+	}
+	signed, ok := tokenTime(token)
+	if !ok {
+		return Decoded{}, ErrInvalidToken
+	}
+	if c.maxAge > 0 {
+		now := c.now()
+		if now.Sub(signed) > c.maxAge || signed.Sub(now) > maxClockSkew {
+			return Decoded{}, ErrInvalidToken
+		}
+	}
+	kind, payload, ok := parseEnvelope(plain, storageKey)
+	if !ok {
+		return Decoded{}, ErrInvalidToken
+	}
+	v, err := c.unmarshal(kind, payload)
+	if err != nil {
+		return Decoded{}, ErrInvalidToken
+	}
+	return Decoded{Value: v, KeyIndex: idx, Signed: signed, Kind: kind}, nil
+}
+
+// parseEnvelope checks the format byte and the storage key binding and returns
+// the serializer ID and the payload.
+func parseEnvelope(plain []byte, storageKey string) (kind byte, payload []byte, ok bool) {
+	if len(plain) < 2 {
+		return 0, nil, false
+	}
+	f := plain[0]
+	if f>>5 != formatVersion1 || f&1 != flagKeyBound {
+		return 0, nil, false
+	}
+	kind = f >> 1 & 0x0f
+	n, w := binary.Uvarint(plain[1:])
+	if w <= 0 || n != uint64(len(storageKey)) {
+		return 0, nil, false
+	}
+	rest := plain[1+w:]
+	if uint64(len(rest)) < n || string(rest[:n]) != storageKey {
+		return 0, nil, false
+	}
+	return kind, rest[n:], true
+}
+
+func (c *Codec) unmarshal(kind byte, payload []byte) (any, error) {
+	switch kind {
+	case idBytes:
+		return payload, nil
+	case idString:
+		return string(payload), nil
+	case c.serializer.ID():
+		return c.serializer.Unmarshal(payload)
+	case IDMsgpack:
+		return Msgpack{}.Unmarshal(payload)
+	case IDJSON:
+		return JSON{}.Unmarshal(payload)
+	}
+	return nil, ErrInvalidToken
+}
+
+// tokenTime reads the Fernet timestamp from the first 12 base64 characters
+// (9 bytes: version and big-endian seconds) of a token.
+func tokenTime(token []byte) (time.Time, bool) {
+	var head [9]byte
+	if len(token) < 12 {
+		return time.Time{}, false
+	}
+	if _, err := base64.URLEncoding.Decode(head[:], token[:12]); err != nil {
+		return time.Time{}, false
+	}
+	ts := binary.BigEndian.Uint64(head[1:])
+	if ts > 1<<62 {
+		return time.Time{}, false
+	}
+	return time.Unix(int64(ts), 0), true
+}

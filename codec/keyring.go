@@ -1,0 +1,132 @@
+package codec
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/fernet/fernet-go"
+)
+
+// KeyRing holds the Fernet keys of a codec. The first key encrypts; every key
+// decrypts, in order. This is Python's MultiFernet: to rotate, put the new key
+// first and keep the old ones until every entry has been re-encrypted.
+//
+// A KeyRing is immutable and safe for concurrent use. It never prints its
+// keys: String, GoString and every fmt verb give a redacted summary.
+type KeyRing struct {
+	keys []*fernet.Key
+}
+
+// NewKeyRing parses Fernet key strings: URL-safe base64 (padded, as made by
+// Python's Fernet.generate_key and used for Django's REDIS_SECRET_KEY) of 32
+// random bytes. Standard base64 is accepted too. It returns a *KeyError,
+// naming the key by position, for an empty, malformed or wrongly sized key, and
+// an error wrapping ErrInvalidKey when no key is given.
+func NewKeyRing(keys ...string) (*KeyRing, error) {
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("%w: no keys given", ErrInvalidKey)
+	}
+	ring := &KeyRing{keys: make([]*fernet.Key, len(keys))}
+	for i, s := range keys {
+		k, err := parseKey(i, s)
+		if err != nil {
+			return nil, err
+		}
+		ring.keys[i] = k
+	}
+	return ring, nil
+}
+
+func parseKey(i int, s string) (*fernet.Key, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, &KeyError{Index: i, Reason: "empty"}
+	}
+	b, err := base64.URLEncoding.DecodeString(s)
+	if err != nil {
+		if b, err = base64.StdEncoding.DecodeString(s); err != nil {
+			return nil, &KeyError{Index: i, Reason: "not URL-safe base64"}
+		}
+	}
+	if len(b) != len(fernet.Key{}) {
+		return nil, &KeyError{Index: i, Reason: "decodes to " + strconv.Itoa(len(b)) + " bytes, want 32"}
+	}
+	k := new(fernet.Key)
+	copy(k[:], b)
+	clear(b)
+	return k, nil
+}
+
+// GenerateKey returns a new random Fernet key in the URL-safe base64 form
+// NewKeyRing and Python's Fernet accept. Randomness comes from crypto/rand.
+func GenerateKey() (string, error) {
+	var k fernet.Key
+	if err := k.Generate(); err != nil {
+		return "", fmt.Errorf("codec: generate key: %w", err)
+	}
+	return k.Encode(), nil
+}
+
+// Len returns the number of keys in the ring.
+func (r *KeyRing) Len() int { return len(r.keys) }
+
+// String returns a redacted description such as "codec.KeyRing(2 keys, redacted)".
+func (r *KeyRing) String() string {
+	if r == nil {
+		return "codec.KeyRing(nil)"
+	}
+	return "codec.KeyRing(" + strconv.Itoa(len(r.keys)) + " keys, redacted)"
+}
+
+// GoString is String, so %#v does not print key bytes.
+func (r *KeyRing) GoString() string { return r.String() }
+
+// Format makes every fmt verb print the redacted String.
+func (r *KeyRing) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(r.String())) }
+
+// open verifies and decrypts a Fernet token with each key in turn and returns
+// the plaintext (in a buffer the caller owns) and the index of the key that
+// opened it. The token itself is never written to.
+func (r *KeyRing) open(token []byte) ([]byte, int, error) {
+	if !validBase64(token) {
+		return nil, -1, ErrInvalidToken
+	}
+	for i := range r.keys {
+		if msg := fernet.VerifyAndDecrypt(token, 0, r.keys[i:i+1]); msg != nil {
+			return msg, i, nil
+		}
+	}
+	return nil, -1, ErrInvalidToken
+}
+
+// base64URL marks the bytes of the URL-safe base64 alphabet.
+var base64URL = func() (t [256]bool) {
+	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") {
+		t[c] = true
+	}
+	return t
+}()
+
+// validBase64 reports whether tok is canonical padded URL-safe base64, the
+// only form a Fernet token takes. fernet-go decodes leniently (it ignores
+// trailing garbage and line breaks), so tokens are checked strictly first.
+func validBase64(tok []byte) bool {
+	if len(tok) == 0 || len(tok)%4 != 0 {
+		return false
+	}
+	body := tok
+	switch {
+	case tok[len(tok)-2] == '=' && tok[len(tok)-1] == '=':
+		body = tok[:len(tok)-2]
+	case tok[len(tok)-1] == '=':
+		body = tok[:len(tok)-1]
+	}
+	for _, c := range body {
+		if !base64URL[c] {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,145 @@
+package codec
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// DefaultVersion is Django's default cache VERSION.
+const DefaultVersion = 1
+
+// KeyFunc builds a storage key from a logical key, the prefix and a version.
+// DjangoKeyFunc is Django's default make_key.
+type KeyFunc func(key, prefix string, version int) string
+
+// ReverseKeyFunc is the inverse of a KeyFunc: it returns the logical key and
+// version of a storage key made with prefix, and false for any other key.
+type ReverseKeyFunc func(storageKey, prefix string) (key string, version int, ok bool)
+
+// DjangoKeyFunc is Django's default KEY_FUNCTION: "prefix:version:key".
+func DjangoKeyFunc(key, prefix string, version int) string {
+	return prefix + ":" + strconv.Itoa(version) + ":" + key
+}
+
+// DjangoReverseKeyFunc inverts DjangoKeyFunc. It accepts only keys of the exact
+// form "prefix:version:key" with a decimal version, so "app1:secure:1:k" is not
+// a key of prefix "app1" and "app10:1:k" is not either.
+func DjangoReverseKeyFunc(storageKey, prefix string) (string, int, bool) {
+	rest, ok := strings.CutPrefix(storageKey, prefix+":")
+	if !ok {
+		return "", 0, false
+	}
+	v, key, ok := strings.Cut(rest, ":")
+	if !ok || v == "" || len(v) > 10 {
+		return "", 0, false
+	}
+	if v[0] == '0' && len(v) > 1 || v[0] == '+' || v[0] == '-' && len(v) == 1 {
+		return "", 0, false
+	}
+	version, err := strconv.Atoi(v)
+	if err != nil {
+		return "", 0, false
+	}
+	return key, version, true
+}
+
+// KeyScheme makes and parses the storage keys of one cache alias, like Django's
+// KEY_PREFIX, VERSION and KEY_FUNCTION. Every key it makes starts with
+// "prefix:", so Pattern covers them all. A KeyScheme is immutable and safe for
+// concurrent use.
+type KeyScheme struct {
+	prefix  string
+	version int
+	make    KeyFunc
+	reverse ReverseKeyFunc
+}
+
+// KeySchemeOption configures a KeyScheme.
+type KeySchemeOption func(*KeyScheme)
+
+// WithVersion sets the default version (Django's VERSION). The default is 1.
+func WithVersion(v int) KeySchemeOption { return func(s *KeyScheme) { s.version = v } }
+
+// WithKeyFunc replaces Django's make_key and its reverse. Every key the
+// function makes must start with "prefix:" and reverse must invert it;
+// NewKeyScheme checks both on a sample key.
+func WithKeyFunc(make KeyFunc, reverse ReverseKeyFunc) KeySchemeOption {
+	return func(s *KeyScheme) { s.make, s.reverse = make, reverse }
+}
+
+// NewKeyScheme returns the key scheme for prefix. The prefix must be non-empty
+// (an empty one would make Clear and scans reach other applications' keys);
+// it may contain any characters, glob ones included. Errors wrap
+// ErrInvalidKeyScheme.
+func NewKeyScheme(prefix string, opts ...KeySchemeOption) (*KeyScheme, error) {
+	s := &KeyScheme{prefix: prefix, version: DefaultVersion, make: DjangoKeyFunc, reverse: DjangoReverseKeyFunc}
+	for _, opt := range opts {
+		opt(s)
+	}
+	switch {
+	case prefix == "":
+		return nil, fmt.Errorf("%w: empty key prefix", ErrInvalidKeyScheme)
+	case s.make == nil || s.reverse == nil:
+		return nil, fmt.Errorf("%w: key function and its reverse are both required", ErrInvalidKeyScheme)
+	}
+	const sample = "sample:key"
+	sk := s.make(sample, prefix, s.version)
+	if !strings.HasPrefix(sk, prefix+":") {
+		return nil, fmt.Errorf("%w: key function makes %q, outside prefix %q", ErrInvalidKeyScheme, sk, prefix+":")
+	}
+	if k, v, ok := s.reverse(sk, prefix); !ok || k != sample || v != s.version {
+		return nil, fmt.Errorf("%w: reverse key function does not invert the key function", ErrInvalidKeyScheme)
+	}
+	return s, nil
+}
+
+// Prefix returns the key prefix.
+func (s *KeyScheme) Prefix() string { return s.prefix }
+
+// Version returns the default version.
+func (s *KeyScheme) Version() int { return s.version }
+
+// Key returns the storage key of key at the default version.
+func (s *KeyScheme) Key(key string) string { return s.make(key, s.prefix, s.version) }
+
+// KeyVersion returns the storage key of key at version.
+func (s *KeyScheme) KeyVersion(key string, version int) string {
+	return s.make(key, s.prefix, version)
+}
+
+// Parse returns the logical key and version of a storage key of this scheme,
+// and false for a key the scheme does not own.
+func (s *KeyScheme) Parse(storageKey string) (key string, version int, ok bool) {
+	return s.reverse(storageKey, s.prefix)
+}
+
+// Owns reports whether storageKey is a key of this scheme, at any version.
+func (s *KeyScheme) Owns(storageKey string) bool {
+	_, _, ok := s.reverse(storageKey, s.prefix)
+	return ok
+}
+
+// Pattern returns a Redis SCAN MATCH pattern that matches every key under
+// "prefix:", with the prefix glob-escaped. It can match keys the scheme does not
+// own (another app's "prefix:x" for instance): filter with Owns.
+func (s *KeyScheme) Pattern() string { return GlobEscape(s.prefix+":") + "*" }
+
+// GlobEscape escapes the characters Redis glob patterns treat specially
+// (\ * ? [ ]) so s matches only itself.
+func GlobEscape(s string) string {
+	if !strings.ContainsAny(s, `\*?[]`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\', '*', '?', '[', ']':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
