@@ -1,0 +1,60 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/secureredis/secureredis/codec"
+)
+
+func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(t.Context(), args, strings.NewReader(""), &out, &errOut)
+	return out.String(), errOut.String(), exitCode(err)
+}
+
+func TestKeygen(t *testing.T) {
+	out, _, code := runCLI(t, "keygen")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if _, err := codec.NewKeyRing(strings.TrimSpace(out)); err != nil {
+		t.Errorf("keygen printed an unusable key: %v", err)
+	}
+	out2, _, _ := runCLI(t, "keygen")
+	if out == out2 {
+		t.Error("keygen printed the same key twice")
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{nil, {"nope"}} {
+		_, stderr, code := runCLI(t, args...)
+		if code != 2 || !strings.Contains(stderr, "usage:") {
+			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
+		}
+	}
+	if out, _, code := runCLI(t, "help"); code != 0 || !strings.Contains(out, "demo") {
+		t.Errorf("help: exit %d", code)
+	}
+}
+
+func TestDemo(t *testing.T) {
+	out, stderr, code := runCLI(t, "demo")
+	if code != 0 {
+		t.Fatalf("demo exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{
+		"raw: gAAAAA",
+		"get: s3cr3t-api-token",
+		"miss=true, invalid token=true",
+		"rotated get user:42:token -> s3cr3t-api-token",
+		"after: 2 [app10:1:x app1:1:legacy]",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -1,0 +1,32 @@
+// Package store provides EncryptingStore, a gocache store that keeps secrets
+// safe in a shared Redis: every key gets a Django-style prefix
+// ("KEY_PREFIX:VERSION:key") and every value is a Fernet token made by a
+// codec.Codec before it leaves the process.
+//
+//	ring, _ := codec.NewKeyRing(os.Getenv("REDIS_SECRET_KEY"))
+//	c, _ := codec.New(ring)
+//	keys, _ := codec.NewKeyScheme("app1:secure")
+//	s, err := store.NewRedis(redisClient, c, keys, store.WithDefaultExpiration(5*time.Minute))
+//	cache := cache.New[string](s) // or cache.NewChain(memoryTier, cache.New[string](s))
+//
+// NewRedis talks to Redis through a go-redis client (single node, cluster or
+// Sentinel) and adds what gocache's Redis store lacks: a Clear that removes
+// only this store's keys, set-if-absent, GetWithTTL in one round trip, and
+// key scans. New decorates any other gocache store, typically an in-memory one.
+//
+// # Security considerations
+//
+// Redis only ever sees key names and Fernet tokens. Key names, value lengths
+// (to 16 bytes) and write times stay visible to whoever can read Redis. An
+// entry that fails to decrypt is reported as a miss (the application
+// recomputes and overwrites it) and counted, so a wrong key or tampering shows
+// up in DecryptFailures and the failure hook rather than as data. Because the
+// codec binds each token to its storage key, a token copied under another key
+// is a miss there. The store never touches keys outside its prefix: no
+// FLUSHALL, FLUSHDB or KEYS; Clear uses SCAN with a glob-escaped pattern and
+// UNLINK, and skips keys of other schemes that share the first characters of
+// the prefix ("app1:secure:..." is not a key of "app1").
+//
+// Values never appear in errors; keys may (they are not secret, but do not put
+// secrets in key names: hash them, as the sessions package does).
+package store

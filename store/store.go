@@ -1,0 +1,379 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	gocachestore "github.com/eko/gocache/lib/v4/store"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/secureredis/secureredis/codec"
+)
+
+// Errors returned by EncryptingStore; match them with errors.Is.
+var (
+	// ErrInvalidKey is returned for a key that is not a string.
+	ErrInvalidKey = errors.New("store: key must be a string")
+	// ErrNilValue is returned by Set for a nil value, which could not be told
+	// apart from a miss on the way back.
+	ErrNilValue = errors.New("store: nil value")
+	// ErrInvalidExpiration is returned for a negative expiration.
+	ErrInvalidExpiration = errors.New("store: negative expiration")
+	// ErrClearUnsafe is returned by Clear when the store has no go-redis
+	// client and decorates a gocache Redis store, whose Clear is FLUSHALL.
+	ErrClearUnsafe = errors.New("store: refusing to clear: the inner Redis store's Clear would FLUSHALL; build the store with NewRedis to clear only its prefix")
+	// ErrTagsUnsafe is returned by Set with tags when the store has no go-redis
+	// client and decorates a gocache Redis store, which would keep the tag sets
+	// outside the prefix.
+	ErrTagsUnsafe = errors.New("store: refusing tags: the inner Redis store keeps tag sets outside the prefix; build the store with NewRedis")
+)
+
+// NoExpiration passed to WithDefaultExpiration or gocache's
+// store.WithExpiration makes an entry persistent (Django's TIMEOUT=None).
+const NoExpiration time.Duration = 0
+
+// Type is what GetType returns for a store built with NewRedis; a store built
+// with New returns "secure-" followed by the inner store's type.
+const Type = "secure-redis"
+
+// defaultTagsTTL is how long a tag set lives, as in gocache's Redis store.
+const defaultTagsTTL = 720 * time.Hour
+
+// EncryptingStore is a gocache store that prefixes every key with its
+// KeyScheme and encrypts every value with its Codec before handing it to Redis
+// or to an inner gocache store. Only Fernet tokens leave the process.
+//
+// Values: Set accepts any value the codec can encode except nil. Get returns a
+// string for a string, a []byte for a []byte, and for anything else the types
+// of the codec's serializer (msgpack by default: int64, float64, bool, string,
+// []byte, []any, map[string]any, time.Time, ...). gocache's cache.New[string],
+// cache.New[[]byte], cache.New[any] and its marshaler (which stores []byte)
+// therefore all work as they do on a plain store.
+//
+// Errors: a missing key is gocache's store.NotFound. An entry that does not
+// decrypt (wrong key, tampered, moved from another key, plaintext, expired
+// under the codec's max age) is also reported as a NotFound, whose cause
+// matches codec.ErrInvalidToken, so the application recomputes and overwrites
+// it; each such failure is counted (DecryptFailures) and passed to the hook set
+// by WithDecryptFailureHook. A key that is not a string is ErrInvalidKey.
+//
+// Keys outside the prefix are never read, written or deleted: Clear removes
+// only keys of the store's KeyScheme (and its tag sets), with SCAN and UNLINK,
+// never FLUSHALL, FLUSHDB or KEYS.
+//
+// An EncryptingStore is safe for concurrent use.
+type EncryptingStore struct {
+	codec    *codec.Codec
+	keys     *codec.KeyScheme
+	client   Rediser                     // set by NewRedis
+	inner    gocachestore.StoreInterface // set by New
+	defaults gocachestore.Options
+	scan     int64
+	onFail   func(ctx context.Context, key string)
+	failures atomic.Uint64
+}
+
+var (
+	_ gocachestore.StoreInterface      = (*EncryptingStore)(nil)
+	_ gocachestore.SetIfNotExistsStore = (*EncryptingStore)(nil)
+)
+
+// Option configures an EncryptingStore.
+type Option func(*EncryptingStore) error
+
+// WithDefaultExpiration sets the expiration of entries written without
+// gocache's store.WithExpiration, like Django's TIMEOUT. The default is
+// NoExpiration. A per-call store.WithExpiration(NoExpiration) makes that entry
+// persistent whatever the default.
+func WithDefaultExpiration(d time.Duration) Option {
+	return func(s *EncryptingStore) error {
+		if d < 0 {
+			return ErrInvalidExpiration
+		}
+		s.defaults.Expiration = d
+		return nil
+	}
+}
+
+// WithDecryptFailureHook calls fn, with the logical key, each time an entry
+// fails to decrypt, so operators can alert on tampering or a missing key. fn
+// runs on the caller's goroutine and must be safe for concurrent use; it is
+// never given the value or the token.
+func WithDecryptFailureHook(fn func(ctx context.Context, key string)) Option {
+	return func(s *EncryptingStore) error {
+		s.onFail = fn
+		return nil
+	}
+}
+
+// WithScanCount sets the COUNT hint of the SCAN calls Clear makes, and so the
+// size of its UNLINK batches. The default is 1000.
+func WithScanCount(n int64) Option {
+	return func(s *EncryptingStore) error {
+		if n <= 0 {
+			return fmt.Errorf("store: scan count must be positive, got %d", n)
+		}
+		s.scan = n
+		return nil
+	}
+}
+
+// NewRedis returns a store that talks to Redis through client: a
+// *redis.Client, *redis.ClusterClient or any redis.UniversalClient. Besides
+// gocache's interface it offers a Clear scoped to the prefix, set-if-absent
+// (SET NX) and GetWithTTL in one round trip. It fails on a nil client, codec or
+// key scheme, or an invalid option.
+func NewRedis(client Rediser, c *codec.Codec, keys *codec.KeyScheme, opts ...Option) (*EncryptingStore, error) {
+	if client == nil {
+		return nil, errors.New("store: nil redis client")
+	}
+	return newStore(client, nil, c, keys, opts)
+}
+
+// New returns a store that decorates inner, any gocache store (in-memory ones
+// such as go_cache, ristretto or bigcache, or gocache's Redis store). inner
+// only ever sees prefixed keys and Fernet tokens. Clear and tags are refused
+// when inner is a gocache Redis store (see ErrClearUnsafe); use NewRedis for
+// Redis.
+func New(inner gocachestore.StoreInterface, c *codec.Codec, keys *codec.KeyScheme, opts ...Option) (*EncryptingStore, error) {
+	if inner == nil {
+		return nil, errors.New("store: nil inner store")
+	}
+	return newStore(nil, inner, c, keys, opts)
+}
+
+func newStore(client Rediser, inner gocachestore.StoreInterface, c *codec.Codec, keys *codec.KeyScheme, opts []Option) (*EncryptingStore, error) {
+	if c == nil {
+		return nil, errors.New("store: nil codec")
+	}
+	if keys == nil {
+		return nil, errors.New("store: nil key scheme")
+	}
+	s := &EncryptingStore{codec: c, keys: keys, client: client, inner: inner, scan: 1000}
+	for _, opt := range opts {
+		if err := opt(s); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// Codec returns the store's codec.
+func (s *EncryptingStore) Codec() *codec.Codec { return s.codec }
+
+// Keys returns the store's key scheme.
+func (s *EncryptingStore) Keys() *codec.KeyScheme { return s.keys }
+
+// Client returns the go-redis client given to NewRedis, or nil.
+func (s *EncryptingStore) Client() Rediser { return s.client }
+
+// DecryptFailures returns how many entries have failed to decrypt so far.
+func (s *EncryptingStore) DecryptFailures() uint64 { return s.failures.Load() }
+
+// GetType returns Type for a Redis store, "secure-" plus the inner store's
+// type otherwise.
+func (s *EncryptingStore) GetType() string {
+	if s.inner != nil {
+		return "secure-" + s.inner.GetType()
+	}
+	return Type
+}
+
+func keyString(key any) (string, error) {
+	k, ok := key.(string)
+	if !ok {
+		return "", fmt.Errorf("%w, got %T", ErrInvalidKey, key)
+	}
+	return k, nil
+}
+
+// Get returns the decrypted value of key. See EncryptingStore for the types
+// and errors.
+func (s *EncryptingStore) Get(ctx context.Context, key any) (any, error) {
+	k, err := keyString(key)
+	if err != nil {
+		return nil, err
+	}
+	sk := s.keys.Key(k)
+	var tok []byte
+	if s.client != nil {
+		// Bytes may alias the reply's memory; Decode never writes to it.
+		tok, err = s.client.Get(ctx, sk).Bytes()
+		if errors.Is(err, redis.Nil) {
+			return nil, gocachestore.NotFoundWithCause(err)
+		}
+	} else {
+		var raw any
+		if raw, err = s.inner.Get(ctx, sk); err == nil {
+			tok = tokenBytes(raw)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.decode(ctx, k, sk, tok)
+}
+
+// GetWithTTL returns the decrypted value of key and its remaining time to
+// live. An entry without expiry returns NoExpiration (0), which gocache's chain
+// passes on to the upper tiers as "no expiry". With NewRedis, GET and PTTL go
+// in one pipelined round trip.
+func (s *EncryptingStore) GetWithTTL(ctx context.Context, key any) (any, time.Duration, error) {
+	k, err := keyString(key)
+	if err != nil {
+		return nil, 0, err
+	}
+	sk := s.keys.Key(k)
+	if s.client == nil {
+		raw, ttl, err := s.inner.GetWithTTL(ctx, sk)
+		if err != nil {
+			return nil, 0, err
+		}
+		v, err := s.decode(ctx, k, sk, tokenBytes(raw))
+		if err != nil {
+			return nil, 0, err
+		}
+		return v, ttl, nil
+	}
+	var get *redis.StringCmd
+	var pttl *redis.DurationCmd
+	_, err = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		get = p.Get(ctx, sk)
+		pttl = p.PTTL(ctx, sk)
+		return nil
+	})
+	tok, gerr := get.Bytes()
+	if errors.Is(gerr, redis.Nil) {
+		return nil, 0, gocachestore.NotFoundWithCause(gerr)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	ttl := pttl.Val()
+	switch {
+	case ttl == -2: // expired between GET and PTTL
+		return nil, 0, gocachestore.NotFoundWithCause(redis.Nil)
+	case ttl < 0:
+		ttl = NoExpiration
+	}
+	v, err := s.decode(ctx, k, sk, tok)
+	if err != nil {
+		return nil, 0, err
+	}
+	return v, ttl, nil
+}
+
+func (s *EncryptingStore) decode(ctx context.Context, key, storageKey string, tok []byte) (any, error) {
+	v, err := s.codec.Decode(storageKey, tok)
+	if err != nil {
+		s.failures.Add(1)
+		if s.onFail != nil {
+			s.onFail(ctx, key)
+		}
+		return nil, gocachestore.NotFoundWithCause(fmt.Errorf("store: entry does not decrypt: %w", err))
+	}
+	return v, nil
+}
+
+// tokenBytes returns the bytes of a token returned by an inner store, which
+// keeps []byte (in-memory stores) or returns string (Redis stores). Anything
+// else is not a token and yields nil, which fails to decode.
+func tokenBytes(raw any) []byte {
+	switch v := raw.(type) {
+	case []byte:
+		return v
+	case string:
+		return []byte(v)
+	}
+	return nil
+}
+
+func (s *EncryptingStore) encode(key any, value any, options []gocachestore.Option) (sk string, tok []byte, o *gocachestore.Options, err error) {
+	k, err := keyString(key)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	if value == nil {
+		return "", nil, nil, ErrNilValue
+	}
+	o = gocachestore.ApplyOptionsWithDefault(&s.defaults, options...)
+	if o.Expiration < 0 {
+		return "", nil, nil, ErrInvalidExpiration
+	}
+	if len(o.Tags) > 0 && s.client == nil && isRedisType(s.inner.GetType()) {
+		return "", nil, nil, ErrTagsUnsafe
+	}
+	sk = s.keys.Key(k)
+	tok, err = s.codec.Encode(sk, value)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	return sk, tok, o, nil
+}
+
+// Set encrypts value and stores it under key. The expiration is gocache's
+// store.WithExpiration, else the store's default (see
+// WithDefaultExpiration). Tags (store.WithTags) are kept in sets under the
+// store's prefix. It returns ErrInvalidKey, ErrNilValue, ErrInvalidExpiration,
+// an error wrapping codec.ErrUnsupportedValue, or the Redis error.
+func (s *EncryptingStore) Set(ctx context.Context, key any, value any, options ...gocachestore.Option) error {
+	sk, tok, o, err := s.encode(key, value, options)
+	if err != nil {
+		return err
+	}
+	if s.client == nil {
+		return s.inner.Set(ctx, sk, tok, append(options, gocachestore.WithExpiration(o.Expiration))...)
+	}
+	if err := s.client.Set(ctx, sk, tok, o.Expiration).Err(); err != nil {
+		return err
+	}
+	return s.tag(ctx, sk, o)
+}
+
+// SetIfNotExists stores value under key only when the key does not exist yet
+// (Django's cache.add), atomically with SET NX on Redis, and reports whether it
+// was written. Without a client it delegates to the inner store when that
+// implements gocache's SetIfNotExistsStore, and otherwise returns an error
+// wrapping gocache's store.ErrNotSupported.
+func (s *EncryptingStore) SetIfNotExists(ctx context.Context, key any, value any, options ...gocachestore.Option) (bool, error) {
+	sk, tok, o, err := s.encode(key, value, options)
+	if err != nil {
+		return false, err
+	}
+	if s.client == nil {
+		nx, ok := s.inner.(gocachestore.SetIfNotExistsStore)
+		if !ok {
+			return false, fmt.Errorf("%w: %s", gocachestore.ErrNotSupported, s.inner.GetType())
+		}
+		return nx.SetIfNotExists(ctx, sk, tok, append(options, gocachestore.WithExpiration(o.Expiration))...)
+	}
+	ok, err := s.client.SetNX(ctx, sk, tok, o.Expiration).Result()
+	if err != nil || !ok {
+		return false, err
+	}
+	return true, s.tag(ctx, sk, o)
+}
+
+// Delete removes key. Deleting a missing key is not an error.
+func (s *EncryptingStore) Delete(ctx context.Context, key any) error {
+	k, err := keyString(key)
+	if err != nil {
+		return err
+	}
+	sk := s.keys.Key(k)
+	if s.client == nil {
+		return s.inner.Delete(ctx, sk)
+	}
+	return s.client.Unlink(ctx, sk).Err()
+}
+
+func isRedisType(t string) bool {
+	switch t {
+	case "redis", "rediscluster", "rueidis":
+		return true
+	}
+	return false
+}
