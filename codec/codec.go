@@ -149,6 +149,9 @@ func (c *Codec) appendEnvelope(dst []byte, storageKey string, value any) ([]byte
 	default:
 		b, err := c.serializer.Marshal(value)
 		if err != nil {
+			if !errors.Is(err, ErrUnsupportedValue) { // a custom serializer's own error
+				err = fmt.Errorf("%w: %s: %w", ErrUnsupportedValue, c.serializer.Name(), err)
+			}
 			return nil, err
 		}
 		kind, payload = c.serializer.ID(), b

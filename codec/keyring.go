@@ -101,32 +101,37 @@ func (r *KeyRing) open(token []byte) ([]byte, int, error) {
 	return nil, -1, ErrInvalidToken
 }
 
-// base64URL marks the bytes of the URL-safe base64 alphabet.
-var base64URL = func() (t [256]bool) {
-	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") {
-		t[c] = true
+// base64URL maps the bytes of the URL-safe base64 alphabet to their 6-bit
+// values and every other byte to 0xff.
+var base64URL = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for i, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") {
+		t[c] = byte(i)
 	}
 	return t
 }()
 
 // validBase64 reports whether tok is canonical padded URL-safe base64, the
 // only form a Fernet token takes. fernet-go decodes leniently (it ignores
-// trailing garbage and line breaks), so tokens are checked strictly first.
+// trailing garbage, line breaks and the unused low bits of the last
+// character), so tokens are checked strictly first: otherwise several
+// spellings of one token would all decode.
 func validBase64(tok []byte) bool {
 	if len(tok) == 0 || len(tok)%4 != 0 {
 		return false
 	}
-	body := tok
+	body, unused := tok, byte(0)
 	switch {
 	case tok[len(tok)-2] == '=' && tok[len(tok)-1] == '=':
-		body = tok[:len(tok)-2]
+		body, unused = tok[:len(tok)-2], 0x0f
 	case tok[len(tok)-1] == '=':
-		body = tok[:len(tok)-1]
+		body, unused = tok[:len(tok)-1], 0x03
 	}
+	var bad byte
 	for _, c := range body {
-		if !base64URL[c] {
-			return false
-		}
+		bad |= base64URL[c]
 	}
-	return true
+	return bad&0xc0 == 0 && base64URL[body[len(body)-1]]&unused == 0
 }

@@ -34,11 +34,8 @@ func DjangoReverseKeyFunc(storageKey, prefix string) (string, int, bool) {
 	if !ok || v == "" || len(v) > 10 {
 		return "", 0, false
 	}
-	if v[0] == '0' && len(v) > 1 || v[0] == '+' || v[0] == '-' && len(v) == 1 {
-		return "", 0, false
-	}
 	version, err := strconv.Atoi(v)
-	if err != nil {
+	if err != nil || strconv.Itoa(version) != v { // only the form DjangoKeyFunc writes: no "01", "+1", "-0"
 		return "", 0, false
 	}
 	return key, version, true

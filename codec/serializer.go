@@ -83,28 +83,34 @@ func (Msgpack) Unmarshal(data []byte) (any, error) {
 // every key is a string, map[any]any otherwise (msgpack's default decoder
 // fails on non-string keys). Keys that cannot be map keys are an error.
 func decodeMsgpackMap(d *msgpack.Decoder) (any, error) {
+	const maxMapPrealloc = 1024
 	n, err := d.DecodeMapLen()
 	if err != nil || n == -1 {
 		return nil, err
 	}
-	keys := make([]any, n)
-	vals := make([]any, n)
+	// n comes from the data (up to 2^32-1): allocate as entries arrive, not
+	// up front, so a five-byte payload cannot demand gigabytes.
+	keys := make([]any, 0, min(n, maxMapPrealloc))
+	vals := make([]any, 0, min(n, maxMapPrealloc))
 	allStrings := true
-	for i := range n {
-		if keys[i], err = d.DecodeInterface(); err != nil {
+	for range n {
+		k, err := d.DecodeInterface()
+		if err != nil {
 			return nil, err
 		}
-		keys[i] = normalize(keys[i])
-		switch keys[i].(type) {
+		k = normalize(k)
+		switch k.(type) {
 		case string:
 		case []byte, []any, map[string]any, map[any]any:
-			return nil, fmt.Errorf("codec: msgpack: unhashable map key %T", keys[i])
+			return nil, fmt.Errorf("codec: msgpack: unhashable map key %T", k)
 		default:
 			allStrings = false
 		}
-		if vals[i], err = d.DecodeInterface(); err != nil {
+		v, err := d.DecodeInterface()
+		if err != nil {
 			return nil, err
 		}
+		keys, vals = append(keys, k), append(vals, v)
 	}
 	if allStrings {
 		m := make(map[string]any, n)

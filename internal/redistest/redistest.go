@@ -182,4 +182,3 @@ func freePort() (int, error) {
 		}
 	}
 }
-
