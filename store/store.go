@@ -42,6 +42,20 @@ const Type = "secure-redis"
 // defaultTagsTTL is how long a tag set lives, as in gocache's Redis store.
 const defaultTagsTTL = 720 * time.Hour
 
+// Codec turns a value into the bytes stored under a storage key and back.
+// *codec.Codec (Fernet) is the one to use; codec.Raw reads an old plaintext
+// alias. Implementations must be safe for concurrent use and must not write
+// to the bytes given to Decode.
+type Codec interface {
+	Encode(storageKey string, value any) ([]byte, error)
+	Decode(storageKey string, data []byte) (any, error)
+}
+
+var (
+	_ Codec = (*codec.Codec)(nil)
+	_ Codec = codec.Raw{}
+)
+
 // EncryptingStore is a gocache store that prefixes every key with its
 // KeyScheme and encrypts every value with its Codec before handing it to Redis
 // or to an inner gocache store. Only Fernet tokens leave the process.
@@ -66,7 +80,7 @@ const defaultTagsTTL = 720 * time.Hour
 //
 // An EncryptingStore is safe for concurrent use.
 type EncryptingStore struct {
-	codec    *codec.Codec
+	codec    Codec
 	keys     *codec.KeyScheme
 	client   Rediser                     // set by NewRedis
 	inner    gocachestore.StoreInterface // set by New
@@ -74,6 +88,9 @@ type EncryptingStore struct {
 	scan     int64
 	onFail   func(ctx context.Context, key string)
 	failures atomic.Uint64
+	fallback Fallback
+	until    time.Time
+	now      func() time.Time
 }
 
 var (
@@ -126,7 +143,7 @@ func WithScanCount(n int64) Option {
 // gocache's interface it offers a Clear scoped to the prefix, set-if-absent
 // (SET NX) and GetWithTTL in one round trip. It fails on a nil client, codec or
 // key scheme, or an invalid option.
-func NewRedis(client Rediser, c *codec.Codec, keys *codec.KeyScheme, opts ...Option) (*EncryptingStore, error) {
+func NewRedis(client Rediser, c Codec, keys *codec.KeyScheme, opts ...Option) (*EncryptingStore, error) {
 	if client == nil {
 		return nil, errors.New("store: nil redis client")
 	}
@@ -138,21 +155,21 @@ func NewRedis(client Rediser, c *codec.Codec, keys *codec.KeyScheme, opts ...Opt
 // only ever sees prefixed keys and Fernet tokens. Clear and tags are refused
 // when inner is a gocache Redis store (see ErrClearUnsafe); use NewRedis for
 // Redis.
-func New(inner gocachestore.StoreInterface, c *codec.Codec, keys *codec.KeyScheme, opts ...Option) (*EncryptingStore, error) {
+func New(inner gocachestore.StoreInterface, c Codec, keys *codec.KeyScheme, opts ...Option) (*EncryptingStore, error) {
 	if inner == nil {
 		return nil, errors.New("store: nil inner store")
 	}
 	return newStore(nil, inner, c, keys, opts)
 }
 
-func newStore(client Rediser, inner gocachestore.StoreInterface, c *codec.Codec, keys *codec.KeyScheme, opts []Option) (*EncryptingStore, error) {
-	if c == nil {
+func newStore(client Rediser, inner gocachestore.StoreInterface, c Codec, keys *codec.KeyScheme, opts []Option) (*EncryptingStore, error) {
+	if c == nil || c == Codec((*codec.Codec)(nil)) {
 		return nil, errors.New("store: nil codec")
 	}
 	if keys == nil {
 		return nil, errors.New("store: nil key scheme")
 	}
-	s := &EncryptingStore{codec: c, keys: keys, client: client, inner: inner, scan: 1000}
+	s := &EncryptingStore{codec: c, keys: keys, client: client, inner: inner, scan: 1000, now: time.Now}
 	for _, opt := range opts {
 		if err := opt(s); err != nil {
 			return nil, err
@@ -162,7 +179,7 @@ func newStore(client Rediser, inner gocachestore.StoreInterface, c *codec.Codec,
 }
 
 // Codec returns the store's codec.
-func (s *EncryptingStore) Codec() *codec.Codec { return s.codec }
+func (s *EncryptingStore) Codec() Codec { return s.codec }
 
 // Keys returns the store's key scheme.
 func (s *EncryptingStore) Keys() *codec.KeyScheme { return s.keys }
@@ -203,6 +220,10 @@ func (s *EncryptingStore) Get(ctx context.Context, key any) (any, error) {
 		// Bytes may alias the reply's memory; Decode never writes to it.
 		tok, err = s.client.Get(ctx, sk).Bytes()
 		if errors.Is(err, redis.Nil) {
+			if s.fallbackActive() {
+				v, _, ferr := s.fetchFallback(ctx, k, sk)
+				return v, ferr
+			}
 			return nil, gocachestore.NotFoundWithCause(err)
 		}
 	} else {
@@ -247,6 +268,9 @@ func (s *EncryptingStore) GetWithTTL(ctx context.Context, key any) (any, time.Du
 	})
 	tok, gerr := get.Bytes()
 	if errors.Is(gerr, redis.Nil) {
+		if s.fallbackActive() {
+			return s.fetchFallback(ctx, k, sk)
+		}
 		return nil, 0, gocachestore.NotFoundWithCause(gerr)
 	}
 	if err != nil {

@@ -1,0 +1,84 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	gocachestore "github.com/eko/gocache/lib/v4/store"
+	"github.com/redis/go-redis/v9"
+)
+
+// Fallback supplies values for keys the store does not hold yet, during an
+// online migration from an old (plaintext) alias. recovery.NewFallback is the
+// implementation for a Redis alias.
+type Fallback interface {
+	// Fetch returns the value of the logical key in the old alias and its
+	// remaining time to live (NoExpiration for a persistent entry); found is
+	// false when the old alias has no such entry.
+	Fetch(ctx context.Context, key string) (value any, ttl time.Duration, found bool, err error)
+}
+
+// WithFallback turns on read-through migration (NewRedis stores only): on a
+// miss, Get and GetWithTTL ask fb, write the value encrypted with SET NX and
+// the old entry's remaining TTL, and return it, so a service can switch to the
+// secure alias before the batch migration has finished without losing
+// sessions. A value the application wrote meanwhile is never overwritten (NX).
+//
+// The fallback is inert from until on (the zero time means no limit). Keep it
+// short: while it is on, whoever can write the old, unauthenticated alias can
+// inject values that the store then encrypts and serves as genuine (a
+// downgrade). Run the batch migration with clear-old-entries and then remove
+// the fallback.
+func WithFallback(fb Fallback, until time.Time) Option {
+	return func(s *EncryptingStore) error {
+		if fb == nil {
+			return errors.New("store: nil fallback")
+		}
+		if s.client == nil {
+			return fmt.Errorf("%w: fallback needs a store built with NewRedis", gocachestore.ErrNotSupported)
+		}
+		s.fallback, s.until = fb, until
+		return nil
+	}
+}
+
+func (s *EncryptingStore) fallbackActive() bool {
+	return s.fallback != nil && (s.until.IsZero() || s.now().Before(s.until))
+}
+
+// fetchFallback serves a miss from the fallback and promotes the value.
+func (s *EncryptingStore) fetchFallback(ctx context.Context, key, storageKey string) (any, time.Duration, error) {
+	v, ttl, found, err := s.fallback.Fetch(ctx, key)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: fallback: %w", err)
+	}
+	if !found || v == nil {
+		return nil, 0, gocachestore.NotFoundWithCause(redis.Nil)
+	}
+	if ttl < 0 {
+		ttl = NoExpiration
+	}
+	tok, err := s.codec.Encode(storageKey, v)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: fallback: %w", err)
+	}
+	written, err := s.client.SetNX(ctx, storageKey, tok, ttl).Result()
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: fallback: %w", err)
+	}
+	if !written {
+		// The application wrote the key meanwhile: its value wins.
+		tok, err := s.client.Get(ctx, storageKey).Bytes()
+		if err != nil {
+			if errors.Is(err, redis.Nil) {
+				return nil, 0, gocachestore.NotFoundWithCause(err)
+			}
+			return nil, 0, err
+		}
+		v, err := s.decode(ctx, key, storageKey, tok)
+		return v, 0, err
+	}
+	return v, ttl, nil
+}

@@ -1,0 +1,81 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	gocachestore "github.com/eko/gocache/lib/v4/store"
+
+	"github.com/secureredis/secureredis/internal/redistest"
+	"github.com/secureredis/secureredis/store"
+)
+
+// mapFallback is an old alias held in memory.
+type mapFallback struct {
+	values map[string]string
+	ttl    time.Duration
+	err    error
+	calls  int
+}
+
+func (m *mapFallback) Fetch(_ context.Context, key string) (any, time.Duration, bool, error) {
+	m.calls++
+	if m.err != nil {
+		return nil, 0, false, m.err
+	}
+	v, ok := m.values[key]
+	return v, m.ttl, ok, nil
+}
+
+func TestFallbackPromotesOnMiss(t *testing.T) {
+	srv := redistest.Start(t)
+	client := srv.Client(t, 0)
+	ctx := t.Context()
+	old := &mapFallback{values: map[string]string{"session:1": "alice", "session:2": "bob"}, ttl: time.Hour}
+	s, err := store.NewRedis(client, newCodec(t), newKeys(t, "app1:secure"), store.WithFallback(old, time.Time{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, ttl, err := s.GetWithTTL(ctx, "session:1")
+	if err != nil || v != "alice" || ttl != time.Hour {
+		t.Fatalf("GetWithTTL = %v, %v, %v", v, ttl, err)
+	}
+	if pttl := client.PTTL(ctx, "app1:secure:1:session:1").Val(); pttl <= 59*time.Minute {
+		t.Errorf("promoted entry TTL = %v, want the old one", pttl)
+	}
+	if v, err := s.Get(ctx, "session:1"); err != nil || v != "alice" || old.calls != 1 {
+		t.Errorf("second Get = %v, %v (fallback calls %d, want 1)", v, err, old.calls)
+	}
+	// The app wrote a newer value meanwhile: the fallback never overwrites it.
+	if err := s.Set(ctx, "session:2", "bob, newer"); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := s.Get(ctx, "session:2"); v != "bob, newer" {
+		t.Errorf("Get = %v, the app's value must win", v)
+	}
+	if _, err := s.Get(ctx, "absent"); !errors.Is(err, gocachestore.NotFound{}) {
+		t.Errorf("miss in both = %v", err)
+	}
+	old.err = errors.New("old alias down")
+	if _, err := s.Get(ctx, "other"); err == nil || errors.Is(err, gocachestore.NotFound{}) {
+		t.Errorf("fallback error = %v, want it surfaced", err)
+	}
+}
+
+func TestFallbackTimeBox(t *testing.T) {
+	srv := redistest.Start(t)
+	client := srv.Client(t, 0)
+	old := &mapFallback{values: map[string]string{"k": "v"}}
+	s, err := store.NewRedis(client, newCodec(t), newKeys(t, "app1:secure"), store.WithFallback(old, time.Now().Add(-time.Second)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get(t.Context(), "k"); !errors.Is(err, gocachestore.NotFound{}) || old.calls != 0 {
+		t.Errorf("expired fallback: %v, calls %d", err, old.calls)
+	}
+	if _, err := store.New(nil, newCodec(t), newKeys(t, "p"), store.WithFallback(old, time.Time{})); err == nil {
+		t.Error("fallback accepted without a Redis client")
+	}
+}
