@@ -68,13 +68,22 @@ func (Msgpack) Unmarshal(data []byte) (any, error) {
 	defer msgpack.PutDecoder(d)
 	r := bytes.NewReader(data)
 	d.Reset(r)
-	d.SetMapDecoder(decodeMsgpackMap)
-	v, err := d.DecodeInterface()
-	if err != nil {
+	// msgpack v5.4 allocates an array by its declared length before reading
+	// it (vmihailenco/msgpack#376): five bytes can claim 2^32 elements and
+	// kill the process. Walk the value once without building it, so that
+	// every declared length is known to be backed by data, then decode.
+	if err := d.Skip(); err != nil {
 		return nil, err
 	}
 	if r.Len() != 0 {
 		return nil, fmt.Errorf("codec: msgpack: trailing data")
+	}
+	r.Reset(data)
+	d.Reset(r)
+	d.SetMapDecoder(decodeMsgpackMap)
+	v, err := d.DecodeInterface()
+	if err != nil {
+		return nil, err
 	}
 	return normalize(v), nil
 }
@@ -83,34 +92,28 @@ func (Msgpack) Unmarshal(data []byte) (any, error) {
 // every key is a string, map[any]any otherwise (msgpack's default decoder
 // fails on non-string keys). Keys that cannot be map keys are an error.
 func decodeMsgpackMap(d *msgpack.Decoder) (any, error) {
-	const maxMapPrealloc = 1024
 	n, err := d.DecodeMapLen()
 	if err != nil || n == -1 {
 		return nil, err
 	}
-	// n comes from the data (up to 2^32-1): allocate as entries arrive, not
-	// up front, so a five-byte payload cannot demand gigabytes.
-	keys := make([]any, 0, min(n, maxMapPrealloc))
-	vals := make([]any, 0, min(n, maxMapPrealloc))
+	keys := make([]any, n)
+	vals := make([]any, n)
 	allStrings := true
-	for range n {
-		k, err := d.DecodeInterface()
-		if err != nil {
+	for i := range n {
+		if keys[i], err = d.DecodeInterface(); err != nil {
 			return nil, err
 		}
-		k = normalize(k)
-		switch k.(type) {
+		keys[i] = normalize(keys[i])
+		switch keys[i].(type) {
 		case string:
 		case []byte, []any, map[string]any, map[any]any:
-			return nil, fmt.Errorf("codec: msgpack: unhashable map key %T", k)
+			return nil, fmt.Errorf("codec: msgpack: unhashable map key %T", keys[i])
 		default:
 			allStrings = false
 		}
-		v, err := d.DecodeInterface()
-		if err != nil {
+		if vals[i], err = d.DecodeInterface(); err != nil {
 			return nil, err
 		}
-		keys, vals = append(keys, k), append(vals, v)
 	}
 	if allStrings {
 		m := make(map[string]any, n)

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	gocachestore "github.com/eko/gocache/lib/v4/store"
+	gocachego "github.com/eko/gocache/store/go_cache/v4"
+	gocache "github.com/patrickmn/go-cache"
 
 	"github.com/secureredis/secureredis/internal/redistest"
 	"github.com/secureredis/secureredis/store"
@@ -75,7 +77,8 @@ func TestFallbackTimeBox(t *testing.T) {
 	if _, err := s.Get(t.Context(), "k"); !errors.Is(err, gocachestore.NotFound{}) || old.calls != 0 {
 		t.Errorf("expired fallback: %v, calls %d", err, old.calls)
 	}
-	if _, err := store.New(nil, newCodec(t), newKeys(t, "p"), store.WithFallback(old, time.Time{})); err == nil {
+	inner := gocachego.NewGoCache(gocache.New(time.Minute, time.Minute))
+	if _, err := store.New(inner, newCodec(t), newKeys(t, "p"), store.WithFallback(old, time.Time{})); !errors.Is(err, gocachestore.ErrNotSupported) {
 		t.Error("fallback accepted without a Redis client")
 	}
 }
