@@ -12,6 +12,20 @@
 //     store.
 //   - mocks: gomock doubles of the interfaces the store consumes.
 //
+// This package holds an application's named cache aliases, the Go form of
+// Django's CACHES: Config, read from YAML or JSON, native or Django form
+// (ParseConfig, LoadConfig), and Caches, the opened aliases, one ready gocache
+// store per alias over go-redis clients shared by location (Open):
+//
+//	cfg, err := secureredis.LoadConfig("caches.yaml") // secret keys as ${REDIS_SECRET_KEY}
+//	caches, err := secureredis.Open(ctx, cfg)          // validates, connects, PINGs
+//	defer caches.Close()
+//	secure, err := caches.Secure()                     // *store.EncryptingStore
+//	sessions := cache.New[string](secure)
+//
+// Configuration errors name the alias and field and never contain a secret
+// key or a Redis password; Config values print them redacted.
+//
 // # Security considerations
 //
 // See the codec and store packages: what is encrypted (values), what is not

@@ -1,0 +1,273 @@
+package secureredis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	gocachestore "github.com/eko/gocache/lib/v4/store"
+	gocachego "github.com/eko/gocache/store/go_cache/v4"
+	gocache "github.com/patrickmn/go-cache"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/secureredis/secureredis/codec"
+	"github.com/secureredis/secureredis/store"
+)
+
+// ErrUnknownAlias is matched by the error Caches returns for an alias that is
+// not in the configuration or is not opened (backend external).
+var ErrUnknownAlias = errors.New("secureredis: unknown cache alias")
+
+// ErrClosed is returned by Caches methods called after Close.
+var ErrClosed = errors.New("secureredis: caches closed")
+
+// memoryCleanup is how often a memory alias drops its expired entries.
+const memoryCleanup = time.Minute
+
+// Caches holds the opened aliases of a Config: one gocache store per alias,
+// over go-redis clients shared by the aliases that use the same backend,
+// locations and database. It is safe for concurrent use. Close releases the
+// clients.
+type Caches struct {
+	cfg      *Config
+	aliases  map[string]*alias
+	clients  []redis.UniversalClient // distinct clients, each closed once
+	mu       sync.RWMutex
+	closed   bool
+	closeErr error
+}
+
+// alias is one opened alias.
+type alias struct {
+	cfg      CacheConfig
+	client   redis.UniversalClient       // Redis backends
+	inner    gocachestore.StoreInterface // memory backend
+	codec    store.Codec
+	store    *store.EncryptingStore
+	recovery *store.EncryptingStore // set when the alias has data recovery
+}
+
+// Open validates cfg and opens every alias except external ones: a go-redis
+// client per distinct (backend, locations, database), shared by the aliases
+// that use it and checked with PING under ctx so that an unreachable server
+// fails here rather than on the first request; an in-memory cache per memory
+// alias (never shared, so that one alias's Clear cannot empty another); and
+// for each alias a store.EncryptingStore with the alias's key prefix and
+// version, its timeout as default expiration, and its codec: Fernet with the
+// alias's secret keys (serializer native or json), or codec.Raw for a
+// plaintext alias. Aliases with data_recovery also get the store
+// RecoverySource returns.
+//
+// Errors: a *ConfigError (ErrInvalidConfig) for an invalid configuration; an
+// error wrapping errors.ErrUnsupported for an alias with serializer pickle,
+// which is not supported yet; the Redis error, naming the alias and with no
+// password, for a server that does not answer. On error everything opened so
+// far is closed. ctx bounds the connection checks: give it a deadline, as a
+// server that drops packets makes each attempt wait for go-redis's dial
+// timeout. cfg is copied: later changes to it have no effect.
+func Open(ctx context.Context, cfg *Config) (*Caches, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	c := &Caches{cfg: cfg.clone(), aliases: map[string]*alias{}}
+	if err := c.open(ctx); err != nil {
+		_ = c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Caches) open(ctx context.Context) error {
+	names := sortedNames(c.cfg)
+	for _, name := range names {
+		if cc := c.cfg.Caches[name]; cc.isRedis() || cc.Backend == BackendMemory {
+			if cc.serializer() == SerializerPickle {
+				return fmt.Errorf("secureredis: caches.%s: serializer pickle is not supported yet (Django-compatible pickle is planned): %w", name, errors.ErrUnsupported)
+			}
+		}
+	}
+	shared := map[string]redis.UniversalClient{}
+	for _, name := range names {
+		cc := c.cfg.Caches[name]
+		a := &alias{cfg: cc}
+		switch {
+		case cc.isRedis():
+			t, cerr := redisTarget(cc)
+			if cerr != nil { // Validate passed, so this does not happen
+				cerr.Field = "caches." + name + "." + cerr.Field
+				return cerr
+			}
+			client, ok := shared[t.key]
+			if !ok {
+				if t.cluster != nil {
+					client = redis.NewClusterClient(t.cluster)
+				} else {
+					client = redis.NewClient(t.single)
+				}
+				c.clients = append(c.clients, client)
+				shared[t.key] = client
+				if err := client.Ping(ctx).Err(); err != nil {
+					return fmt.Errorf("secureredis: caches.%s: connect to %s: %w", name, cc.Location, err)
+				}
+			}
+			a.client = client
+		case cc.Backend == BackendMemory:
+			a.inner = gocachego.NewGoCache(gocache.New(gocache.NoExpiration, memoryCleanup))
+		default:
+			continue // external: never opened
+		}
+		var err error
+		if a.codec, err = newCodec(cc); err != nil {
+			return fmt.Errorf("secureredis: caches.%s: %w", name, err)
+		}
+		prefix := cc.KeyPrefix
+		if prefix == "" {
+			prefix = name // memory aliases only; Validate requires one on Redis
+		}
+		if a.store, err = a.newStore(prefix, cc.Version, cc.Timeout); err != nil {
+			return fmt.Errorf("secureredis: caches.%s: %w", name, err)
+		}
+		c.aliases[name] = a
+	}
+	// Recovery sources read the old alias through its own client and codec.
+	for name, a := range c.aliases {
+		dr := a.cfg.Options.DataRecovery
+		if dr == nil {
+			continue
+		}
+		old, ok := c.aliases[dr.OldCacheName]
+		if !ok { // Validate passed, so this does not happen
+			return fmt.Errorf("%w: caches.%s.options.data_recovery.old_cache_name: %q", ErrUnknownAlias, name, dr.OldCacheName)
+		}
+		var err error
+		if a.recovery, err = old.newStore(dr.OldKeyPrefix, old.cfg.Version, old.cfg.Timeout); err != nil {
+			return fmt.Errorf("secureredis: caches.%s: data recovery: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func sortedNames(cfg *Config) []string {
+	names := make([]string, 0, len(cfg.Caches))
+	for name := range cfg.Caches {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// newStore returns a store over the alias's client (or memory cache) and
+// codec, with the given key prefix, version and default expiration.
+func (a *alias) newStore(prefix string, version int, timeout Timeout) (*store.EncryptingStore, error) {
+	if version == 0 {
+		version = codec.DefaultVersion
+	}
+	keys, err := codec.NewKeyScheme(prefix, codec.WithVersion(version))
+	if err != nil {
+		return nil, err
+	}
+	exp := store.WithDefaultExpiration(timeout.Expiration())
+	if a.client != nil {
+		return store.NewRedis(a.client, a.codec, keys, exp)
+	}
+	return store.New(a.inner, a.codec, keys, exp)
+}
+
+// newCodec returns the codec of an alias: Fernet with its keys, or Raw.
+func newCodec(cc CacheConfig) (store.Codec, error) {
+	var ser codec.Serializer
+	switch cc.serializer() {
+	case SerializerRaw:
+		return codec.Raw{}, nil
+	case SerializerNative:
+		ser = codec.Msgpack{}
+	case SerializerJSON:
+		ser = codec.JSON{}
+	default:
+		return nil, fmt.Errorf("serializer %s is not supported: %w", cc.serializer(), errors.ErrUnsupported)
+	}
+	ring, err := codec.NewKeyRing(cc.Options.SecretKeys...)
+	if err != nil {
+		return nil, err
+	}
+	return codec.New(ring, codec.WithSerializer(ser))
+}
+
+// lookup returns the opened alias name, or an error wrapping ErrUnknownAlias
+// or ErrClosed.
+func (c *Caches) lookup(name string) (*alias, error) {
+	c.mu.RLock()
+	closed := c.closed
+	c.mu.RUnlock()
+	if closed {
+		return nil, ErrClosed
+	}
+	a, ok := c.aliases[name]
+	if ok {
+		return a, nil
+	}
+	if cc, ok := c.cfg.Caches[name]; ok && cc.Backend == BackendExternal {
+		return nil, fmt.Errorf("%w: %q has backend external (%s), which is not opened", ErrUnknownAlias, name, cc.DjangoBackend)
+	}
+	return nil, fmt.Errorf("%w: %q", ErrUnknownAlias, name)
+}
+
+// Store returns the store of the alias name, ready for gocache's cache.New.
+// Every call returns the same store. It returns an error wrapping
+// ErrUnknownAlias for an alias that is not configured or not opened
+// (external), and ErrClosed after Close.
+func (c *Caches) Store(name string) (*store.EncryptingStore, error) {
+	a, err := c.lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	return a.store, nil
+}
+
+// Secure returns the store of the secure alias (Config.SecureCache).
+func (c *Caches) Secure() (*store.EncryptingStore, error) {
+	return c.Store(c.cfg.secureAlias())
+}
+
+// Config returns a copy of the configuration the caches were opened with.
+func (c *Caches) Config() *Config { return c.cfg.clone() }
+
+// RecoverySource returns what the recovery package reads the old entries of
+// the alias name from: a store over the old alias's client (or memory cache)
+// and codec, keyed by data_recovery's old_key_prefix at the old alias's
+// version, together with the alias's DataRecovery settings. The store touches
+// only keys under the old prefix. It returns an error wrapping
+// ErrUnknownAlias for an unknown or unopened alias or one without
+// data_recovery, and ErrClosed after Close.
+func (c *Caches) RecoverySource(name string) (*store.EncryptingStore, DataRecovery, error) {
+	a, err := c.lookup(name)
+	if err != nil {
+		return nil, DataRecovery{}, err
+	}
+	if a.recovery == nil {
+		return nil, DataRecovery{}, fmt.Errorf("%w: %q has no data_recovery", ErrUnknownAlias, name)
+	}
+	return a.recovery, *a.cfg.Options.DataRecovery, nil
+}
+
+// Close closes every go-redis client once. Stores obtained before fail
+// afterwards. Calling Close again returns the first call's result.
+func (c *Caches) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return c.closeErr
+	}
+	c.closed = true
+	var errs []error
+	for _, client := range c.clients {
+		if err := client.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	c.closeErr = errors.Join(errs...)
+	return c.closeErr
+}
