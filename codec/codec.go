@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"time"
 
@@ -40,7 +41,7 @@ type Option func(*Codec) error
 // readable whatever this is set to.
 func WithSerializer(s Serializer) Option {
 	return func(c *Codec) error {
-		if s == nil {
+		if s == nil || isNilPointer(s) {
 			return errors.New("codec: nil serializer")
 		}
 		switch id := s.ID(); {
@@ -54,12 +55,19 @@ func WithSerializer(s Serializer) Option {
 	}
 }
 
+// isBuiltin reports whether s is one of this package's serializers, the only
+// ones allowed the reserved IDs 2 to 4.
 func isBuiltin(s Serializer) bool {
 	switch s.(type) {
 	case Msgpack, *Msgpack, JSON, *JSON:
 		return true
 	}
-	return s.ID() == IDPickle
+	return false
+}
+
+func isNilPointer(v any) bool {
+	r := reflect.ValueOf(v)
+	return r.Kind() == reflect.Pointer && r.IsNil()
 }
 
 // WithMaxAge makes Decode reject tokens whose Fernet timestamp is older than d

@@ -77,6 +77,9 @@ func (r *KeyRing) String() string {
 	if r == nil {
 		return "codec.KeyRing(nil)"
 	}
+	if len(r.keys) == 1 {
+		return "codec.KeyRing(1 key, redacted)"
+	}
 	return "codec.KeyRing(" + strconv.Itoa(len(r.keys)) + " keys, redacted)"
 }
 
@@ -90,15 +93,40 @@ func (r *KeyRing) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(r.String()
 // the plaintext (in a buffer the caller owns) and the index of the key that
 // opened it. The token itself is never written to.
 func (r *KeyRing) open(token []byte) ([]byte, int, error) {
-	if !validBase64(token) {
+	if len(token) < minTokenLen || !validBase64(token) {
 		return nil, -1, ErrInvalidToken
 	}
 	for i := range r.keys {
 		if msg := fernet.VerifyAndDecrypt(token, 0, r.keys[i:i+1]); msg != nil {
+			// fernet-go also unpads a pad byte of 0 or over 16, which PKCS#7
+			// and Python's Fernet reject: the ciphertext must be the
+			// plaintext padded by 1 to 16 bytes.
+			if ct := binaryLen(token) - tokenOverhead; ct != (len(msg)/aesBlock+1)*aesBlock {
+				return nil, -1, ErrInvalidToken
+			}
 			return msg, i, nil
 		}
 	}
 	return nil, -1, ErrInvalidToken
+}
+
+const (
+	aesBlock      = 16
+	tokenOverhead = 1 + 8 + aesBlock + 32 // version, timestamp, IV, HMAC-SHA256
+
+	// minTokenLen is the base64 length of the smallest Fernet token, 73
+	// bytes: the overhead and one AES block. fernet-go panics on a shorter
+	// token whose HMAC verifies, so such tokens never reach it.
+	minTokenLen = (tokenOverhead + aesBlock + 2) / 3 * 4
+)
+
+// binaryLen is the decoded length of a token validBase64 accepted.
+func binaryLen(tok []byte) int {
+	n := len(tok) / 4 * 3
+	for i := len(tok) - 1; i >= 0 && tok[i] == '='; i-- {
+		n--
+	}
+	return n
 }
 
 // base64URL maps the bytes of the URL-safe base64 alphabet to their 6-bit
