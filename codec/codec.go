@@ -1,15 +1,15 @@
 package codec
 
 import (
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"sync"
 	"time"
-
-	"github.com/fernet/fernet-go"
 )
 
 // Wire format constants; see the package documentation.
@@ -31,6 +31,7 @@ type Codec struct {
 	serializer Serializer
 	maxAge     time.Duration
 	now        func() time.Time
+	random     io.Reader // IVs: crypto/rand unless WithRandom
 }
 
 // Option configures a Codec.
@@ -95,13 +96,26 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
+// WithRandom replaces crypto/rand as the source of Fernet IVs. It is for
+// tests that pin tokens (golden files); never use anything but crypto/rand in
+// production.
+func WithRandom(r io.Reader) Option {
+	return func(c *Codec) error {
+		if r == nil {
+			return errors.New("codec: nil random source")
+		}
+		c.random = r
+		return nil
+	}
+}
+
 // New returns a codec that encrypts with the ring's first key and decrypts with
 // any of its keys. It fails on a nil ring or an invalid option.
 func New(ring *KeyRing, opts ...Option) (*Codec, error) {
 	if ring == nil || len(ring.keys) == 0 {
 		return nil, fmt.Errorf("%w: no key ring", ErrInvalidKey)
 	}
-	c := &Codec{ring: ring, serializer: Msgpack{}, now: time.Now}
+	c := &Codec{ring: ring, serializer: Msgpack{}, now: time.Now, random: rand.Reader}
 	for _, opt := range opts {
 		if err := opt(c); err != nil {
 			return nil, err
@@ -130,7 +144,7 @@ func (c *Codec) Encode(storageKey string, value any) ([]byte, error) {
 		envelopePool.Put(bp)
 		return nil, err
 	}
-	tok, err := fernet.EncryptAndSignAtTime(env, c.ring.keys[0], c.now())
+	tok, err := c.ring.seal(env, c.now(), c.random)
 	clear(env) // the pooled buffer held plaintext
 	if cap(env) <= 1<<20 {
 		*bp = env[:0]

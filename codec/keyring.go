@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"crypto/aes"
 	"encoding/base64"
 	"fmt"
 	"strconv"
@@ -17,6 +18,7 @@ import (
 // keys: String, GoString and every fmt verb give a redacted summary.
 type KeyRing struct {
 	keys []*fernet.Key
+	fk   []*fernetKey // the same keys, ready to use
 }
 
 // NewKeyRing parses Fernet key strings: URL-safe base64 (padded, as made by
@@ -28,13 +30,13 @@ func NewKeyRing(keys ...string) (*KeyRing, error) {
 	if len(keys) == 0 {
 		return nil, fmt.Errorf("%w: no keys given", ErrInvalidKey)
 	}
-	ring := &KeyRing{keys: make([]*fernet.Key, len(keys))}
+	ring := &KeyRing{keys: make([]*fernet.Key, len(keys)), fk: make([]*fernetKey, len(keys))}
 	for i, s := range keys {
 		k, err := parseKey(i, s)
 		if err != nil {
 			return nil, err
 		}
-		ring.keys[i] = k
+		ring.keys[i], ring.fk[i] = k, newFernetKey(k)
 	}
 	return ring, nil
 }
@@ -89,77 +91,8 @@ func (r *KeyRing) GoString() string { return r.String() }
 // Format makes every fmt verb print the redacted String.
 func (r *KeyRing) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(r.String())) }
 
-// open verifies and decrypts a Fernet token with each key in turn and returns
-// the plaintext (in a buffer the caller owns) and the index of the key that
-// opened it. The token itself is never written to.
-func (r *KeyRing) open(token []byte) ([]byte, int, error) {
-	if len(token) < minTokenLen || !validBase64(token) {
-		return nil, -1, ErrInvalidToken
-	}
-	for i := range r.keys {
-		if msg := fernet.VerifyAndDecrypt(token, 0, r.keys[i:i+1]); msg != nil {
-			// fernet-go also unpads a pad byte of 0 or over 16, which PKCS#7
-			// and Python's Fernet reject: the ciphertext must be the
-			// plaintext padded by 1 to 16 bytes.
-			if ct := binaryLen(token) - tokenOverhead; ct != (len(msg)/aesBlock+1)*aesBlock {
-				return nil, -1, ErrInvalidToken
-			}
-			return msg, i, nil
-		}
-	}
-	return nil, -1, ErrInvalidToken
-}
-
 const (
-	aesBlock      = 16
-	tokenOverhead = 1 + 8 + aesBlock + 32 // version, timestamp, IV, HMAC-SHA256
-
 	// minTokenLen is the base64 length of the smallest Fernet token, 73
-	// bytes: the overhead and one AES block. fernet-go panics on a shorter
-	// token whose HMAC verifies, so such tokens never reach it.
-	minTokenLen = (tokenOverhead + aesBlock + 2) / 3 * 4
+	// bytes: version, timestamp, IV, one AES block and the HMAC.
+	minTokenLen = (ctOffset + aes.BlockSize + macSize + 2) / 3 * 4
 )
-
-// binaryLen is the decoded length of a token validBase64 accepted.
-func binaryLen(tok []byte) int {
-	n := len(tok) / 4 * 3
-	for i := len(tok) - 1; i >= 0 && tok[i] == '='; i-- {
-		n--
-	}
-	return n
-}
-
-// base64URL maps the bytes of the URL-safe base64 alphabet to their 6-bit
-// values and every other byte to 0xff.
-var base64URL = func() (t [256]byte) {
-	for i := range t {
-		t[i] = 0xff
-	}
-	for i, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") {
-		t[c] = byte(i)
-	}
-	return t
-}()
-
-// validBase64 reports whether tok is canonical padded URL-safe base64, the
-// only form a Fernet token takes. fernet-go decodes leniently (it ignores
-// trailing garbage, line breaks and the unused low bits of the last
-// character), so tokens are checked strictly first: otherwise several
-// spellings of one token would all decode.
-func validBase64(tok []byte) bool {
-	if len(tok) == 0 || len(tok)%4 != 0 {
-		return false
-	}
-	body, unused := tok, byte(0)
-	switch {
-	case tok[len(tok)-2] == '=' && tok[len(tok)-1] == '=':
-		body, unused = tok[:len(tok)-2], 0x0f
-	case tok[len(tok)-1] == '=':
-		body, unused = tok[:len(tok)-1], 0x03
-	}
-	var bad byte
-	for _, c := range body {
-		bad |= base64URL[c]
-	}
-	return bad&0xc0 == 0 && base64URL[body[len(body)-1]]&unused == 0
-}
