@@ -31,7 +31,8 @@ type Codec struct {
 	serializer Serializer
 	maxAge     time.Duration
 	now        func() time.Time
-	random     io.Reader // IVs: crypto/rand unless WithRandom
+	random     io.Reader   // IVs: crypto/rand unless WithRandom
+	django     *djangoMode // set by NewDjango: no envelope, pickle (django.go)
 }
 
 // Option configures a Codec.
@@ -60,7 +61,7 @@ func WithSerializer(s Serializer) Option {
 // ones allowed the reserved IDs 2 to 4.
 func isBuiltin(s Serializer) bool {
 	switch s.(type) {
-	case Msgpack, *Msgpack, JSON, *JSON:
+	case Msgpack, *Msgpack, JSON, *JSON, Pickle, *Pickle:
 		return true
 	}
 	return false
@@ -130,7 +131,8 @@ func (c *Codec) Ring() *KeyRing { return c.ring }
 // Serializer returns the serializer used for values other than string and []byte.
 func (c *Codec) Serializer() Serializer { return c.serializer }
 
-var envelopePool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+// plaintextPool holds the buffers plaintexts are built in before encryption.
+var plaintextPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 // Encode returns the Fernet token (URL-safe base64 bytes) for value stored
 // under storageKey. A string or []byte is stored byte for byte and comes back
@@ -138,20 +140,32 @@ var envelopePool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); retur
 // value is encoded by the serializer (msgpack nil) and decodes as nil.
 // Errors wrap ErrUnsupportedValue.
 func (c *Codec) Encode(storageKey string, value any) ([]byte, error) {
-	bp := envelopePool.Get().(*[]byte)
-	env, err := c.appendEnvelope((*bp)[:0], storageKey, value)
+	bp := plaintextPool.Get().(*[]byte)
+	var p []byte
+	var err error
+	if c.django != nil {
+		p, err = AppendPickle((*bp)[:0], value)
+	} else {
+		p, err = c.appendEnvelope((*bp)[:0], storageKey, value)
+	}
 	if err != nil {
-		envelopePool.Put(bp)
+		plaintextPool.Put(bp)
 		return nil, err
 	}
-	tok, err := c.ring.seal(env, c.now(), c.random)
-	clear(env) // the pooled buffer held plaintext
-	if cap(env) <= 1<<20 {
-		*bp = env[:0]
-		envelopePool.Put(bp)
+	tok, err := c.ring.seal(p, c.now(), c.random)
+	clear(p) // the pooled buffer held plaintext
+	if cap(p) <= 1<<20 {
+		*bp = p[:0]
+		plaintextPool.Put(bp)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("codec: encrypt: %w", err)
+	}
+	if c.django != nil && c.django.compressor != nil {
+		comp := c.django.compressor
+		if tok, err = comp.Compress(tok); err != nil {
+			return nil, fmt.Errorf("codec: %s: %w", comp.Name(), err)
+		}
 	}
 	return tok, nil
 }
@@ -202,7 +216,7 @@ func (c *Codec) Decode(storageKey string, token []byte) (any, error) {
 // Decoded is the result of DecodeDetail.
 type Decoded struct {
 	Value    any
-	KeyIndex int       // position in the ring of the key that opened the token; 0 is current
+	KeyIndex int       // position in the ring of the key that opened the token; 0 is current; -1 for a Django plaintext integer (NewDjango)
 	Signed   time.Time // the token's Fernet timestamp, to the second
 	Kind     byte      // serializer ID in the format byte (0 []byte, 1 string)
 }
@@ -210,6 +224,9 @@ type Decoded struct {
 // DecodeDetail is Decode, also telling which key opened the token and when it
 // was made: what key rotation and audits need.
 func (c *Codec) DecodeDetail(storageKey string, token []byte) (Decoded, error) {
+	if c.django != nil {
+		return c.djangoDecode(token)
+	}
 	plain, idx, err := c.ring.open(token)
 	if err != nil {
 		return Decoded{}, ErrInvalidToken
@@ -269,6 +286,8 @@ func (c *Codec) unmarshal(kind byte, payload []byte) (any, error) {
 		return Msgpack{}.Unmarshal(payload)
 	case IDJSON:
 		return JSON{}.Unmarshal(payload)
+	case IDPickle:
+		return Pickle{}.Unmarshal(payload)
 	}
 	return nil, ErrInvalidToken
 }

@@ -28,11 +28,24 @@
 //	bytes       the payload, to the end
 //
 // Kinds: 0 []byte, 1 string (the payload is the value itself), 2 msgpack,
-// 3 JSON, 4 reserved for Django-compatible pickle, 8-15 custom serializers.
+// 3 JSON, 4 pickle (Pickle), 8-15 custom serializers.
 // A format byte of version 1 is 0x21 ([]byte), 0x23 (string), 0x25 (msgpack)
 // or 0x27 (JSON). Any other version, a clear key-bound bit, or a kind the codec
 // does not know is rejected, never guessed. The layout is pinned by the golden
 // tokens in testdata/ (fixed key, IV and clock).
+//
+// # Django wire format
+//
+// A codec made by NewDjango speaks the format of django-redis with
+// django-redis-secure's serializer instead, so that a Go service and a
+// Django app share one cache: the stored value is Fernet(pickle(value)),
+// the Fernet token's plaintext being the bare pickle (protocol 4 written,
+// 0 to 5 read; see Pickle for the types), with no format byte and no storage
+// key, then optionally compressed by a django-redis compressor
+// (WithCompressor, NewCompressor). A value Python's int() accepts (ASCII
+// digits) is an integer stored in clear, as django-redis stores int values
+// (WithPlaintextInts). PlainPickle is the same without Fernet: django-redis's
+// default serializer, for reading old plaintext aliases.
 //
 // # Security considerations
 //
@@ -44,6 +57,24 @@
 // user's key. WithMaxAge bounds how old a token may be, which limits replay of
 // an old ciphertext into Redis; without it, any token ever written under a key
 // with a key still in the ring is accepted there.
+//
+// The Django format cannot have those two protections, because Django must
+// read it: there is no storage key in the token, so a token copied from one
+// key to another (one user's entry planted under another user's key) reads
+// there as genuine; and django-redis stores integers in clear, readable by
+// anyone who reads Redis and forgeable by anyone who writes it (Go writes
+// them encrypted; reading them is on by default for compatibility, and
+// WithPlaintextInts(false) refuses them). Use the native format for what only
+// Go reads. What stays: nothing is unpickled before it passes Fernet
+// authentication (a plaintext or tampered pickle is ErrInvalidToken, so a
+// pickle from an attacker reaches neither this decoder nor Django's), and
+// the decoder itself runs no code and knows only an allow-list of plain
+// classes. Compression (off by default) runs on the token, after
+// encryption, so it leaks nothing of the value beyond the length Fernet
+// shows; on a PlainPickle alias it compresses the pickle, and the stored
+// length then reveals how compressible the value is (the CRIME/BREACH
+// caveat). Decompression runs before authentication and is capped at
+// MaxDecompressedSize.
 //
 // What encryption does not hide: key names, the approximate value length
 // (Fernet pads to 16 bytes), and the time each value was written (the Fernet

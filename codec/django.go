@@ -1,0 +1,284 @@
+package codec
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"math/big"
+	"reflect"
+	"strconv"
+	"time"
+)
+
+// djangoMode holds the settings of a codec made by NewDjango.
+type djangoMode struct {
+	compressor Compressor
+	plainInts  bool
+}
+
+// NewDjango returns a codec in Django mode: it reads and writes exactly what
+// django-redis with django-redis-secure's serializer stores, so that a Go
+// service and a Django app share entries. A stored value is
+//
+//	compress(Fernet(pickle(value)))
+//
+// with no envelope (no format byte, no storage key): the token is opened with
+// any key of the ring (MultiFernet), its plaintext is a pickle (see Pickle for
+// the Python and Go types), and compress is the optional django-redis
+// COMPRESSOR (WithCompressor; none by default). Values are pickled at
+// PickleProtocol; every value, integers included, is written encrypted.
+//
+// Reading, django-redis's rule for integers applies first: a stored value
+// that Python's int() accepts (ASCII digits) is that integer, returned as
+// int64 or *big.Int with Decoded.KeyIndex -1, because django-redis stores
+// int values unserialized, in clear, even in a "secure" cache. This is on by
+// default (WithPlaintextInts(false) turns it off) and is the original's
+// plaintext leak, and a forgery hole: anyone who can write Redis can plant an
+// integer that both Django and this codec accept. recovery.Audit reports such
+// entries and recovery.Rotate encrypts them.
+//
+// Anything else must open with a key of the ring before a single byte of it
+// is unpickled: a plaintext pickle, a tampered token or one made with another
+// key is ErrInvalidToken. There is no key binding in this format (see the
+// package documentation): a token copied from one key to another reads there.
+//
+// Options: WithCompressor, WithPlaintextInts, WithMaxAge, WithClock,
+// WithRandom.
+// WithSerializer is refused: Django mode always pickles. The codec is
+// immutable and safe for concurrent use.
+func NewDjango(ring *KeyRing, opts ...Option) (*Codec, error) {
+	if ring == nil || len(ring.keys) == 0 {
+		return nil, fmt.Errorf("%w: no key ring", ErrInvalidKey)
+	}
+	c := &Codec{ring: ring, serializer: Pickle{}, now: time.Now, random: rand.Reader, django: &djangoMode{plainInts: true}}
+	for _, opt := range opts {
+		if err := opt(c); err != nil {
+			return nil, err
+		}
+	}
+	if _, ok := c.serializer.(Pickle); !ok {
+		return nil, errors.New("codec: Django mode always pickles: WithSerializer does not apply")
+	}
+	return c, nil
+}
+
+// WithCompressor makes a Django-mode codec compress what it stores with c, as
+// django-redis's COMPRESSOR option does (the Fernet token is compressed), and
+// decompress what it reads; a value that does not decompress is read as it
+// is, as django-redis does, so entries written before compression was turned
+// on stay readable. nil means no compression, the default. Only for NewDjango.
+//
+// Because the token is compressed, not the pickle, compression sees only
+// ciphertext: it reveals nothing about the value beyond the length Fernet
+// already shows, and it saves little (mostly base64's third). The usual
+// caveat of compressing secrets, that the compressed length leaks how
+// repetitive the data is (CRIME, BREACH), applies to the plaintext aliases
+// (PlainPickle), where the pickle itself is compressed.
+func WithCompressor(comp Compressor) Option {
+	return func(c *Codec) error {
+		if c.django == nil {
+			return errors.New("codec: WithCompressor applies to Django mode only (NewDjango)")
+		}
+		if comp != nil && isNilPointer(comp) {
+			comp = nil
+		}
+		c.django.compressor = comp
+		return nil
+	}
+}
+
+// WithPlaintextInts sets whether a Django-mode codec reads integers stored
+// in clear as django-redis writes them (see NewDjango). The default is true,
+// which Django compatibility needs; false makes such entries ErrInvalidToken.
+// Either way this codec writes integers encrypted. Only for NewDjango.
+func WithPlaintextInts(on bool) Option {
+	return func(c *Codec) error {
+		if c.django == nil {
+			return errors.New("codec: WithPlaintextInts applies to Django mode only (NewDjango)")
+		}
+		c.django.plainInts = on
+		return nil
+	}
+}
+
+// Django reports whether c is in Django mode (made by NewDjango).
+func (c *Codec) Django() bool { return c.django != nil }
+
+// Compressor returns the Django-mode compressor, or nil.
+func (c *Codec) Compressor() Compressor {
+	if c.django == nil {
+		return nil
+	}
+	return c.django.compressor
+}
+
+func (c *Codec) djangoDecode(data []byte) (Decoded, error) {
+	if c.django.plainInts {
+		if v, ok := ParsePlainInt(data); ok {
+			return Decoded{Value: v, KeyIndex: -1, Kind: IDPickle}, nil
+		}
+	}
+	tok := data
+	if comp := c.django.compressor; comp != nil {
+		d, err := comp.Decompress(data)
+		switch {
+		case err == nil:
+			tok = d
+		case errors.Is(err, ErrTooLarge):
+			return Decoded{}, ErrInvalidToken
+		}
+	}
+	plain, idx, err := c.ring.open(tok)
+	if err != nil {
+		return Decoded{}, ErrInvalidToken
+	}
+	signed, ok := tokenTime(tok)
+	if !ok {
+		return Decoded{}, ErrInvalidToken
+	}
+	if c.maxAge > 0 {
+		now := c.now()
+		if now.Sub(signed) > c.maxAge || signed.Sub(now) > maxClockSkew {
+			return Decoded{}, ErrInvalidToken
+		}
+	}
+	v, err := UnmarshalPickle(plain)
+	clear(plain)
+	if err != nil {
+		return Decoded{}, ErrInvalidToken
+	}
+	return Decoded{Value: v, KeyIndex: idx, Signed: signed, Kind: IDPickle}, nil
+}
+
+// maxIntDigits is Python's default limit on int() of a string
+// (sys.get_int_max_str_digits): longer digit strings are not integers to
+// django-redis.
+const maxIntDigits = 4300
+
+// ParsePlainInt reports whether data is an integer as django-redis stores
+// int values (in clear: Python's int() of the bytes, e.g. "42", "-7") and
+// returns it as int64, or *big.Int beyond int64. It accepts what Python's
+// int() accepts in ASCII: surrounding whitespace, a sign, and underscores
+// between digits.
+func ParsePlainInt(data []byte) (any, bool) {
+	s := data
+	for len(s) > 0 && isPySpace(s[0]) {
+		s = s[1:]
+	}
+	for len(s) > 0 && isPySpace(s[len(s)-1]) {
+		s = s[:len(s)-1]
+	}
+	if len(s) > 0 && (s[0] == '+' || s[0] == '-') {
+		if len(s) == 1 {
+			return nil, false
+		}
+	}
+	digits := 0
+	clean := make([]byte, 0, len(s))
+	for i, c := range s {
+		switch {
+		case i == 0 && (c == '+' || c == '-'):
+			if c == '-' {
+				clean = append(clean, c)
+			}
+		case isDigit(c):
+			digits++
+			clean = append(clean, c)
+		case c == '_' && i > 0 && isDigit(s[i-1]) && i+1 < len(s) && isDigit(s[i+1]):
+		default:
+			return nil, false
+		}
+	}
+	if digits == 0 || digits > maxIntDigits {
+		return nil, false
+	}
+	if i, err := strconv.ParseInt(string(clean), 10, 64); err == nil {
+		return i, true
+	}
+	n, ok := new(big.Int).SetString(string(clean), 10)
+	return n, ok
+}
+
+func isPySpace(c byte) bool {
+	switch c {
+	case ' ', '\t', '\n', '\r', '\v', '\f', 0x1c, 0x1d, 0x1e, 0x1f:
+		return true
+	}
+	return false
+}
+
+// PlainPickle is django-redis's default serializer with no encryption: what
+// a Django cache alias without django-redis-secure (the "insecure" alias of a
+// DATA_RECOVERY setup) stores. Values are pickles (see Pickle), optionally
+// compressed, and integers (not bool) are stored in clear as decimal digits,
+// exactly as django-redis writes and reads them.
+//
+// It exists to read such an alias (as the source of recovery.Migrate) and,
+// while it lasts, to write it. Nothing it stores is secret or authenticated:
+// anyone who can write Redis controls what Decode returns (within the plain
+// types Pickle allows: it never runs code), and what Encode writes is what
+// Django will unpickle, with all the risk pickle carries on the Python side.
+// The zero value, with no Compressor, is ready to use and safe for
+// concurrent use.
+type PlainPickle struct {
+	// Compressor is the alias's django-redis COMPRESSOR, or nil.
+	Compressor Compressor
+}
+
+// Encode returns the stored form of value: digits for an integer, else the
+// (compressed) pickle. The storage key is not used. Errors wrap
+// ErrUnsupportedValue.
+func (p PlainPickle) Encode(_ string, value any) ([]byte, error) {
+	if b, ok := plainIntBytes(value); ok {
+		return b, nil
+	}
+	b, err := AppendPickle(nil, value)
+	if err != nil {
+		return nil, err
+	}
+	if p.Compressor != nil {
+		if b, err = p.Compressor.Compress(b); err != nil {
+			return nil, fmt.Errorf("codec: %s: %w", p.Compressor.Name(), err)
+		}
+	}
+	return b, nil
+}
+
+// Decode reads a stored value as django-redis does: an integer in clear,
+// else the (decompressed) pickle. Errors match ErrPickle, or ErrTooLarge.
+func (p PlainPickle) Decode(_ string, data []byte) (any, error) {
+	if v, ok := ParsePlainInt(data); ok {
+		return v, nil
+	}
+	if p.Compressor != nil {
+		d, err := p.Compressor.Decompress(data)
+		switch {
+		case err == nil:
+			data = d
+		case errors.Is(err, ErrTooLarge):
+			return nil, err
+		}
+	}
+	return UnmarshalPickle(data)
+}
+
+// plainIntBytes returns the digits django-redis stores for an int value.
+func plainIntBytes(v any) ([]byte, bool) {
+	switch x := v.(type) {
+	case bool:
+		return nil, false
+	case *big.Int:
+		if x == nil {
+			return nil, false
+		}
+		return x.Append(nil, 10), true
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.AppendInt(nil, rv.Int(), 10), true
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return strconv.AppendUint(nil, rv.Uint(), 10), true
+	}
+	return nil, false
+}
