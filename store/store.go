@@ -141,8 +141,11 @@ func WithScanCount(n int64) Option {
 // NewRedis returns a store that talks to Redis through client: a
 // *redis.Client, *redis.ClusterClient or any redis.UniversalClient. Besides
 // gocache's interface it offers a Clear scoped to the prefix, set-if-absent
-// (SET NX) and GetWithTTL in one round trip. It fails on a nil client, codec or
-// key scheme, or an invalid option.
+// (SET NX), GetWithTTL in one round trip, and batches (GetMany, SetMany,
+// DeleteMany). It fails on a nil client, codec or key scheme, or an invalid
+// option. Build the client with ContextTimeoutEnabled if a ctx deadline must
+// bound a call to a stalled server: otherwise go-redis waits for its own
+// ReadTimeout (3 s by default) whatever the context says.
 func NewRedis(client Rediser, c Codec, keys *codec.KeyScheme, opts ...Option) (*EncryptingStore, error) {
 	if client == nil {
 		return nil, errors.New("store: nil redis client")

@@ -1,0 +1,47 @@
+package store
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/secureredis/secureredis/codec"
+)
+
+// BenchmarkDecodeMany measures decoding n 1 KiB tokens on the calling
+// goroutine (workers=1) and split over two goroutines (workers=2), to choose
+// parallelMin: splitting pays once n/2 entries outweigh the hand-off.
+func BenchmarkDecodeMany(b *testing.B) {
+	ring, err := codec.NewKeyRing("cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=")
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := codec.New(ring)
+	if err != nil {
+		b.Fatal(err)
+	}
+	value := make([]byte, 1024)
+	for _, n := range []int{2, 4, 8, 16, 32, 64, 128} {
+		sks := make([]string, n)
+		toks := make([][]byte, n)
+		for i := range n {
+			sks[i] = fmt.Sprintf("app1:secure:1:k%d", i)
+			if toks[i], err = c.Encode(sks[i], value); err != nil {
+				b.Fatal(err)
+			}
+		}
+		out := make([]any, n)
+		for _, workers := range []int{1, 2} {
+			b.Run(fmt.Sprintf("n=%d/workers=%d", n, workers), func(b *testing.B) {
+				b.ReportAllocs()
+				b.SetBytes(int64(n * len(value)))
+				for b.Loop() {
+					split(n, workers, func(lo, hi int) {
+						for i := lo; i < hi; i++ {
+							out[i], _ = c.Decode(sks[i], toks[i])
+						}
+					})
+				}
+			})
+		}
+	}
+}
