@@ -1,0 +1,66 @@
+// Package recovery moves cache entries into an encrypted alias and keeps that
+// alias healthy: Migrate copies the entries of an old plaintext alias into the
+// secure one (Django's DATA_RECOVERY), NewFallback does the same lazily on
+// reads while a service switches over, Rotate re-encrypts every entry with the
+// current first key, and Audit reports what the secure prefix holds.
+//
+//	old, _ := store.NewRedis(oldClient, codec.Raw{}, oldKeys)          // "app1"
+//	secure, _ := store.NewRedis(client, fernetCodec, secureKeys)      // "app1:secure"
+//	rep, err := recovery.Migrate(ctx, old, secure,
+//		recovery.WithClearOld(),
+//		recovery.WithProgress(func(p recovery.Progress) { log.Print(p) }))
+//	// rep.Migrated, rep.SkippedBy["exists"], rep.Failures ...
+//
+// Every function works on a single Redis, a Sentinel failover client or a
+// Redis Cluster (SCAN on every master, pipelines routed by slot, each Lua
+// script touching one key). Entries are handled in pipelined batches of the
+// SCAN page size (WithBatchSize; Migrate has at most three in flight: one
+// being read, one encoded, one written), so memory does not grow with the
+// number of keys, and the context is checked between batches: a cancelled run returns
+// the partial report with the context's error, and running it again finishes
+// the job. A batch that has started is completed first (within the clients'
+// own timeouts), so the report counts exactly what was written.
+//
+// Migrate is idempotent: it writes with SET NX, so an entry is migrated at most
+// once, and a second run skips every entry as SkipExists. It keeps each entry's
+// logical key, version and remaining time to live.
+//
+// # Security considerations
+//
+// Only keys under the aliases' own prefixes are read, written or deleted:
+// enumeration is SCAN with a glob-escaped pattern and a bounded COUNT (never
+// KEYS), and keys are then checked against the key schemes, so the secure
+// namespace ("app1:secure:…" under the old prefix "app1") and other
+// applications that share the first letters of the prefix ("app10:…") are left
+// alone. Nothing is ever flushed.
+//
+// Values never appear in reports, errors or progress callbacks: a Failure
+// holds the key and an error whose text names the operation and the Redis or
+// codec error kind, never the value (codec errors are reduced to their type).
+// Audit reports counts and sample key names only. Key names are not secret, so
+// do not put secrets in them.
+//
+// Migrate never overwrites the secure alias: a value the live application
+// wrote there is newer than the plaintext copy and wins (SET NX). With
+// WithClearOld the plaintext entry is deleted only once its encrypted copy is
+// confirmed present, and only if it still holds the value that was read (an
+// atomic compare-and-delete, one key per script): a value written to the old
+// alias after it was read is left in place (Report.Kept). The secure copy
+// still wins, so a later run skips that entry as existing and deletes it:
+// stop the writers of the old alias before clearing it.
+//
+// The online fallback (NewFallback with store.WithFallback) trusts the old
+// alias: while it is on, anyone who can write the old, unauthenticated prefix
+// can plant a value that the secure store then encrypts and serves as genuine.
+// That is a downgrade of the secure alias's guarantees. Time-box it (the until
+// argument of store.WithFallback), run Migrate with WithClearOld, and remove
+// the fallback once the old prefix is empty.
+//
+// Rotate re-encrypts with the first key of the ring, keeping each entry's TTL
+// (SET KEEPTTL), and replaces a token only if it is still the one that was read
+// (a Lua compare-and-set), so a value the application rewrote meanwhile is
+// never replaced by the older one. A re-encrypted token carries a new Fernet
+// timestamp: a codec's WithMaxAge then counts from the rotation. Entries that
+// no key opens are counted and left as they are; remove a retired key from the
+// ring only once Audit reports no entry under it (ByKeyIndex).
+package recovery

@@ -1,0 +1,562 @@
+package recovery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/secureredis/secureredis/codec"
+	"github.com/secureredis/secureredis/store"
+)
+
+// SkipReason says why Migrate left an old entry alone.
+type SkipReason string
+
+// Reasons Migrate skips a key.
+const (
+	// SkipExists: the secure key already exists, written by the application
+	// or by a previous run. Its value is kept (it is the newer one).
+	SkipExists SkipReason = "exists"
+	// SkipExpired: the old entry vanished or expired between SCAN and the
+	// write. Nothing is written for it, never an empty value.
+	SkipExpired SkipReason = "expired"
+	// SkipSecureNamespace: the key belongs to the secure alias's own scheme
+	// (its prefix may start with the old one: "app1:secure" under "app1").
+	SkipSecureNamespace SkipReason = "secure-namespace"
+	// SkipNotOwned: the key is under the old prefix but is not an entry of
+	// the old scheme (a tag set, or a key of another layout).
+	SkipNotOwned SkipReason = "not-owned"
+)
+
+// Report is the outcome of Migrate. Scanned equals Migrated + Skipped + Failed.
+type Report struct {
+	// Scanned counts the keys SCAN returned under the old prefix. SCAN may
+	// return a key twice; the second time it is skipped as SkipExists.
+	Scanned int
+	// Migrated counts the entries written to the secure alias (in a dry
+	// run: those whose secure key did not exist). When the client retries a
+	// pipeline that timed out after Redis ran it, the retried writes find
+	// their own copies and count as SkipExists instead: the data is right,
+	// the split between the two counts is not.
+	Migrated int
+	// Skipped counts the keys left alone; SkippedBy breaks it down.
+	Skipped   int
+	SkippedBy map[SkipReason]int
+	// Failed counts the entries that could not be migrated; their old
+	// entries are never deleted.
+	Failed int
+	// Deleted counts the old entries deleted (WithClearOld), including
+	// those already gone when their turn came.
+	Deleted int
+	// Kept counts the old entries WithClearOld left in place because they
+	// changed after being read; a later run handles them.
+	Kept int
+	// DeleteFailed counts the old entries whose delete failed although their
+	// encrypted copy is in place; they are also in Failures.
+	DeleteFailed int
+	// Failures lists up to MaxFailures failed keys, in the order met;
+	// FailuresOmitted counts the rest.
+	Failures        []Failure
+	FailuresOmitted int
+	DryRun          bool
+	Duration        time.Duration
+}
+
+// String summarises the report on one line, without keys or values.
+func (r *Report) String() string {
+	var b strings.Builder
+	if r.DryRun {
+		b.WriteString("dry run: ")
+	}
+	fmt.Fprintf(&b, "scanned %d, migrated %d, skipped %d", r.Scanned, r.Migrated, r.Skipped)
+	if len(r.SkippedBy) > 0 {
+		reasons := make([]string, 0, len(r.SkippedBy))
+		for reason, n := range r.SkippedBy {
+			reasons = append(reasons, fmt.Sprintf("%s %d", reason, n))
+		}
+		sort.Strings(reasons)
+		fmt.Fprintf(&b, " (%s)", strings.Join(reasons, ", "))
+	}
+	fmt.Fprintf(&b, ", failed %d", r.Failed)
+	if r.Deleted > 0 || r.Kept > 0 || r.DeleteFailed > 0 {
+		fmt.Fprintf(&b, ", old entries deleted %d, kept %d, delete failed %d", r.Deleted, r.Kept, r.DeleteFailed)
+	}
+	fmt.Fprintf(&b, " in %v", r.Duration.Round(time.Millisecond))
+	return b.String()
+}
+
+// Migrate copies every entry of the old alias into the secure alias,
+// encrypted with the secure alias's codec (Django's DATA_RECOVERY).
+//
+// It enumerates old's keys with SCAN (every master on a cluster) and, per
+// page, reads the values and remaining TTLs in one pipeline, decodes them
+// with old's codec (codec.Raw gives strings), encodes them with secure's
+// codec (on every processor), and writes them in one pipeline of SET NX with
+// the remaining TTL (a persistent entry stays persistent). Reading, encoding
+// and writing of successive batches overlap. When both stores use the same
+// client (not a cluster), the expiry is copied exactly, by the server's clock
+// (TIME, then SET PXAT); otherwise the remaining TTL is carried over with PX,
+// to within the difference of two round trips. Each entry keeps its logical
+// key and version: "app1:2:k" becomes secure.Keys().KeyVersion("k", 2).
+// Keys of the secure scheme, keys the old scheme does not own (tag sets) and
+// entries that vanish mid-run are skipped, and an existing secure key is never
+// overwritten (see SkipReason). With WithClearOld each old entry whose
+// encrypted copy is confirmed present is deleted, if unchanged since it was
+// read. Per-key errors (Redis or codec) are collected in the report and do not
+// stop the run; nothing is deleted for a failed key.
+//
+// It returns the report and, when the run stops early (SCAN error or ctx done
+// between batches), the partial report with an error wrapping the cause
+// (context.Canceled, ...). Running it again finishes the job: every entry ends
+// up migrated exactly once. Other errors: ErrNilStore, ErrNoClient,
+// ErrSamePrefix, an invalid option. Migrate may be called concurrently with
+// the application using both aliases; running two Migrates at once is safe
+// but pointless.
+func Migrate(ctx context.Context, old, secure *store.EncryptingStore, opts ...Option) (*Report, error) {
+	start := time.Now()
+	o, err := newOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkStore(old, "old alias"); err != nil {
+		return nil, err
+	}
+	if err := checkStore(secure, "secure alias"); err != nil {
+		return nil, err
+	}
+	if old.Keys().Prefix() == secure.Keys().Prefix() {
+		return nil, fmt.Errorf("%w: %q", ErrSamePrefix, old.Keys().Prefix())
+	}
+	scan, err := scanner(old, o.batch)
+	if err != nil {
+		return nil, fmt.Errorf("recovery: migrate: %w", err)
+	}
+	m := &migration{old: old, secure: secure, o: o, rep: &Report{SkippedBy: map[SkipReason]int{}, DryRun: o.dryRun}}
+	_, m.oldRaw = old.Codec().(codec.Raw)
+	m.sameServer = sameClient(old.Client(), secure.Client())
+	// Three stages overlap: this goroutine scans and reads batch i+2 while
+	// a second one encodes batch i+1 and a third writes and clears batch i.
+	// Unbuffered channels bound memory to a few batches. A started batch
+	// runs to its end whatever ctx does, so that the report counts exactly
+	// what was written.
+	bctx := context.WithoutCancel(ctx)
+	work, encoded := make(chan *migBatch), make(chan *migBatch)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for b := range work {
+			m.encode(b.es, b.live)
+			encoded <- b
+		}
+		close(encoded)
+	})
+	wg.Go(func() {
+		for b := range encoded {
+			m.store(bctx, b)
+		}
+	})
+	err = scan.ScanKeys(ctx, func(ctx context.Context, _ store.Rediser, keys []string) error {
+		return forChunks(keys, o.batch, func(keys []string) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			work <- m.read(bctx, keys)
+			m.progress()
+			return nil
+		})
+	})
+	close(work)
+	wg.Wait()
+	m.progress()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.rep.Duration = time.Since(start)
+	m.rep.Failures, m.rep.FailuresOmitted = m.fails.list, m.fails.omitted
+	if err != nil {
+		return m.rep, fmt.Errorf("recovery: migrate: %w", err)
+	}
+	return m.rep, nil
+}
+
+type migration struct {
+	old, secure *store.EncryptingStore
+	oldRaw      bool
+	sameServer  bool // both aliases use one client: copy expiries exactly
+	o           *options
+
+	mu    sync.Mutex // guards rep, fails and last; serialises progress calls
+	rep   *Report
+	fails failures
+	last  Progress // totals at the last progress call
+}
+
+// entry states
+const (
+	pending uint8 = iota
+	skipped
+	failed
+	migrated
+)
+
+type entry struct {
+	oldKey, newKey string
+	raw            string    // the old value as read, for compare-and-delete
+	expireAt       time.Time // when the old entry expires, by the local clock; zero: persistent
+	pxat           int64     // the same by the old server's clock, in Unix ms (same server only)
+	tok            []byte
+	state          uint8
+	reason         SkipReason
+	err            error
+}
+
+func (e *entry) skip(r SkipReason) { e.state, e.reason = skipped, r }
+func (e *entry) fail(err error)    { e.state, e.err = failed, err }
+
+// migBatch is one page of keys on its way through Migrate.
+type migBatch struct {
+	es   []entry
+	live []int // indexes of the pending entries
+}
+
+// read classifies a page of keys and reads the values and TTLs of those to
+// migrate.
+func (m *migration) read(ctx context.Context, keys []string) *migBatch {
+	es := make([]entry, len(keys))
+	var live []int // indexes of pending entries
+	for i, k := range keys {
+		e := &es[i]
+		e.oldKey = k
+		if m.secure.Keys().Owns(k) {
+			e.skip(SkipSecureNamespace)
+			continue
+		}
+		key, version, ok := m.old.Keys().Parse(k)
+		if !ok {
+			e.skip(SkipNotOwned)
+			continue
+		}
+		e.newKey = m.secure.Keys().KeyVersion(key, version)
+		live = append(live, i)
+	}
+	if m.o.beforeRead != nil {
+		m.o.beforeRead(ctx, liveKeys(es, live, false))
+	}
+	live = m.fetch(ctx, es, live)
+	if m.o.afterRead != nil {
+		m.o.afterRead(ctx, liveKeys(es, live, false))
+	}
+	return &migBatch{es: es, live: live}
+}
+
+// store writes (or, in a dry run, checks) an encoded batch, optionally
+// clears its old entries, and accounts for it.
+func (m *migration) store(ctx context.Context, b *migBatch) {
+	es, live := b.es, pendingOnly(b.es, b.live)
+	if m.o.dryRun {
+		m.exists(ctx, es, live)
+	} else {
+		m.write(ctx, es, live)
+	}
+	var del *deletion
+	if m.o.clearOld && !m.o.dryRun {
+		del = m.clearOld(ctx, es)
+	}
+	m.account(es, del)
+}
+
+func liveKeys(es []entry, live []int, secure bool) []string {
+	ks := make([]string, len(live))
+	for j, i := range live {
+		if secure {
+			ks[j] = es[i].newKey
+		} else {
+			ks[j] = es[i].oldKey
+		}
+	}
+	return ks
+}
+
+func pendingOnly(es []entry, live []int) []int {
+	out := live[:0]
+	for _, i := range live {
+		if es[i].state == pending {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// fetch gets GET and PTTL of the live entries in one pipeline and returns
+// the entries still pending, with the time each expires.
+func (m *migration) fetch(ctx context.Context, es []entry, live []int) []int {
+	if len(live) == 0 {
+		return live
+	}
+	gets := make([]*redis.StringCmd, len(live))
+	ttls := make([]*redis.DurationCmd, len(live))
+	var clock *redis.TimeCmd
+	readAt := time.Now()
+	_, _ = m.old.Client().Pipelined(ctx, func(p redis.Pipeliner) error {
+		if m.sameServer {
+			clock = p.Time(ctx)
+		}
+		for j, i := range live {
+			gets[j] = p.Get(ctx, es[i].oldKey)
+			ttls[j] = p.PTTL(ctx, es[i].oldKey)
+		}
+		return nil
+	})
+	var serverNow time.Time
+	if clock != nil {
+		serverNow, _ = clock.Result() // zero on error: fall back to PX
+	}
+	out := live[:0]
+	for j, i := range live {
+		e := &es[i]
+		v, err := gets[j].Result()
+		switch {
+		case errors.Is(err, redis.Nil):
+			e.skip(SkipExpired)
+			continue
+		case err != nil:
+			e.fail(fmt.Errorf("recovery: read: %w", err))
+			continue
+		}
+		ttl, err := ttls[j].Result()
+		switch {
+		case err != nil:
+			e.fail(fmt.Errorf("recovery: read ttl: %w", err))
+			continue
+		case ttl == -2 || ttl == 0: // gone, or expiring this millisecond
+			e.skip(SkipExpired)
+			continue
+		case ttl > 0:
+			// Redis ran PTTL after readAt, and ran the writes after the
+			// write pipeline starts: the two delays roughly cancel out.
+			e.expireAt = readAt.Add(ttl)
+			if !serverNow.IsZero() {
+				e.pxat = serverNow.Add(ttl).UnixMilli()
+			}
+		}
+		e.raw = v
+		out = append(out, i)
+	}
+	return out
+}
+
+// encode decodes the old values and encodes them for the secure alias, in
+// parallel on large batches.
+func (m *migration) encode(es []entry, live []int) {
+	oc, sc := m.old.Codec(), m.secure.Codec()
+	parallel(len(live), func(lo, hi int) {
+		for _, i := range live[lo:hi] {
+			e := &es[i]
+			var v any = e.raw
+			if !m.oldRaw { // codec.Raw decodes to the string itself
+				var err error
+				if v, err = oc.Decode(e.oldKey, []byte(e.raw)); err != nil {
+					e.fail(&valueError{ErrDecode, err})
+					continue
+				}
+			}
+			tok, err := sc.Encode(e.newKey, v)
+			if err != nil {
+				e.fail(&valueError{ErrEncode, err})
+				continue
+			}
+			e.tok = tok
+		}
+	})
+}
+
+// write stores the encoded entries with SET NX in one pipeline, each with the
+// rest of its TTL.
+func (m *migration) write(ctx context.Context, es []entry, live []int) {
+	ttls := make([]time.Duration, len(es))
+	now := time.Now()
+	out := live[:0]
+	for _, i := range live {
+		e := &es[i]
+		if e.expireAt.IsZero() {
+			out = append(out, i) // ttls[i] == 0: persistent
+			continue
+		}
+		// Whole milliseconds, as PX takes them; less than one left is expired
+		// (0 would make the copy persistent).
+		ttls[i] = e.expireAt.Sub(now).Truncate(time.Millisecond)
+		if ttls[i] <= 0 {
+			e.tok = nil
+			e.skip(SkipExpired)
+			continue
+		}
+		out = append(out, i)
+	}
+	live = out
+	if len(live) == 0 {
+		return
+	}
+	cmds := make([]redis.Cmder, len(live))
+	_, _ = m.secure.Client().Pipelined(ctx, func(p redis.Pipeliner) error {
+		for j, i := range live {
+			if e := &es[i]; e.pxat > 0 {
+				// Same server: the exact expiry, by its own clock.
+				cmds[j] = p.Do(ctx, "set", e.newKey, e.tok, "pxat", e.pxat, "nx")
+			} else {
+				cmds[j] = p.SetNX(ctx, e.newKey, e.tok, ttls[i])
+			}
+		}
+		return nil
+	})
+	for j, i := range live {
+		e := &es[i]
+		e.tok = nil
+		switch err := cmds[j].Err(); {
+		case errors.Is(err, redis.Nil): // NX: the key exists
+			e.skip(SkipExists)
+		case err != nil:
+			e.fail(fmt.Errorf("recovery: write: %w", err))
+		case written(cmds[j]):
+			e.state = migrated
+		default:
+			e.skip(SkipExists)
+		}
+	}
+}
+
+// sameClient reports whether a and b are one client of one server (not a
+// cluster, whose nodes have clocks of their own).
+func sameClient(a, b store.Rediser) bool {
+	if _, cluster := a.(interface {
+		ForEachMaster(context.Context, func(context.Context, *redis.Client) error) error
+	}); cluster {
+		return false
+	}
+	return reflect.TypeOf(a).Comparable() && a == b
+}
+
+// written reports whether a SET NX command stored its value.
+func written(c redis.Cmder) bool {
+	switch c := c.(type) {
+	case *redis.BoolCmd:
+		return c.Val()
+	case *redis.Cmd:
+		return c.Val() == "OK"
+	}
+	return false
+}
+
+// exists classifies the encoded entries without writing (dry run).
+func (m *migration) exists(ctx context.Context, es []entry, live []int) {
+	if len(live) == 0 {
+		return
+	}
+	cmds := make([]*redis.IntCmd, len(live))
+	_, _ = m.secure.Client().Pipelined(ctx, func(p redis.Pipeliner) error {
+		for j, i := range live {
+			cmds[j] = p.Exists(ctx, es[i].newKey)
+		}
+		return nil
+	})
+	for j, i := range live {
+		e := &es[i]
+		e.tok = nil
+		switch n, err := cmds[j].Result(); {
+		case err != nil:
+			e.fail(fmt.Errorf("recovery: check secure key: %w", err))
+		case n == 0:
+			e.state = migrated
+		default:
+			e.skip(SkipExists)
+		}
+	}
+}
+
+type deletion struct {
+	deleted, kept int
+	failed        map[int]error // entry index → delete error
+}
+
+// clearOld deletes, with one compare-and-delete per key, the old entries
+// whose encrypted copy is present: written now, or already there.
+func (m *migration) clearOld(ctx context.Context, es []entry) *deletion {
+	var idx []int
+	for i := range es {
+		if e := &es[i]; e.state == migrated || (e.state == skipped && e.reason == SkipExists) {
+			idx = append(idx, i)
+		}
+	}
+	d := &deletion{}
+	if len(idx) == 0 {
+		return d
+	}
+	cmds := compareAndDelete.runEach(ctx, m.old.Client(), liveKeys(es, idx, false), func(j int) []any {
+		return []any{es[idx[j]].raw}
+	})
+	for j, i := range idx {
+		switch n, err := cmds[j].Int(); {
+		case err != nil:
+			if d.failed == nil {
+				d.failed = map[int]error{}
+			}
+			d.failed[i] = fmt.Errorf("recovery: delete old entry: %w", err)
+		case n == 0:
+			d.kept++
+		default: // deleted, or gone already
+			d.deleted++
+		}
+	}
+	return d
+}
+
+// account adds a batch to the report.
+func (m *migration) account(es []entry, del *deletion) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r := m.rep
+	for i := range es {
+		e := &es[i]
+		r.Scanned++
+		switch e.state {
+		case migrated:
+			r.Migrated++
+		case skipped:
+			r.Skipped++
+			r.SkippedBy[e.reason]++
+		case failed:
+			r.Failed++
+			m.fails.add(e.oldKey, e.err)
+		}
+	}
+	if del != nil {
+		r.Deleted += del.deleted
+		r.Kept += del.kept
+		r.DeleteFailed += len(del.failed)
+		for i := range es { // in key order
+			if err, ok := del.failed[i]; ok {
+				m.fails.add(es[i].oldKey, err)
+			}
+		}
+	}
+}
+
+// progress calls the progress callback with the totals of the batches done,
+// if they changed since the last call.
+func (m *migration) progress() {
+	if m.o.progress == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r := m.rep
+	p := Progress{Scanned: r.Scanned, Migrated: r.Migrated, Skipped: r.Skipped, Failed: r.Failed}
+	if p != m.last {
+		m.last = p
+		m.o.progress(p)
+	}
+}

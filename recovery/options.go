@@ -1,0 +1,233 @@
+package recovery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/secureredis/secureredis/codec"
+	"github.com/secureredis/secureredis/store"
+)
+
+// Errors returned by Migrate, Rotate, Audit and the fallback; match them with
+// errors.Is.
+var (
+	// ErrNilStore is returned for a nil store.
+	ErrNilStore = errors.New("recovery: nil store")
+	// ErrNoClient is returned for a store that was not built with
+	// store.NewRedis, and so has no Redis client to scan.
+	ErrNoClient = errors.New("recovery: store has no Redis client (build it with store.NewRedis)")
+	// ErrSamePrefix is returned by Migrate when the old and the secure alias
+	// have the same key prefix: every entry would be its own copy, and
+	// clearing old entries would delete the only one.
+	ErrSamePrefix = errors.New("recovery: old and secure aliases have the same key prefix")
+	// ErrNotFernet is returned by Rotate and Audit when the store's codec is
+	// not a *codec.Codec.
+	ErrNotFernet = errors.New("recovery: store codec is not a *codec.Codec")
+	// ErrDecode is matched by the Failure error of an entry whose value the
+	// old alias's codec could not decode.
+	ErrDecode = errors.New("recovery: value does not decode")
+	// ErrEncode is matched by the Failure error of an entry the secure codec
+	// could not encode.
+	ErrEncode = errors.New("recovery: value does not encode")
+)
+
+// DefaultBatchSize is the SCAN COUNT hint and the largest number of keys per
+// pipeline when WithBatchSize is not given.
+const DefaultBatchSize = 1000
+
+// DefaultSamples is the number of sample keys per class Audit keeps when
+// WithSamples is not given.
+const DefaultSamples = 10
+
+// MaxFailures is how many Failures a report keeps; the rest are only counted
+// (FailuresOmitted), so memory stays bounded however many keys fail.
+const MaxFailures = 1000
+
+// Option configures Migrate, Rotate or Audit. Options that do not apply to a
+// function are ignored by it.
+type Option func(*options)
+
+type options struct {
+	batch    int
+	dryRun   bool
+	clearOld bool
+	progress func(Progress)
+	samples  int
+	err      error
+
+	// Test hooks: called with the keys of a batch before they are read and
+	// after they are read (before anything is written).
+	beforeRead func(ctx context.Context, keys []string)
+	afterRead  func(ctx context.Context, keys []string)
+}
+
+func newOptions(opts []Option) (*options, error) {
+	o := &options{batch: DefaultBatchSize, samples: DefaultSamples}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(o)
+		}
+	}
+	if o.err != nil {
+		return nil, o.err
+	}
+	return o, nil
+}
+
+// WithBatchSize sets the SCAN COUNT hint and the largest number of keys in one
+// pipeline. The default is DefaultBatchSize (1000). Larger batches mean fewer
+// round trips and more memory (about two copies of the batch's values). A
+// value that is not positive makes the function return an error.
+func WithBatchSize(n int) Option {
+	return func(o *options) {
+		if n <= 0 {
+			o.err = fmt.Errorf("recovery: batch size must be positive, got %d", n)
+			return
+		}
+		o.batch = n
+	}
+}
+
+// WithDryRun makes Migrate and Rotate read and classify every entry but write
+// and delete nothing. Their reports then count what a real run would have
+// done at that moment (Migrated: entries whose secure key does not exist yet;
+// Rotated: entries under an older key). Audit never writes anyway.
+func WithDryRun() Option { return func(o *options) { o.dryRun = true } }
+
+// WithClearOld makes Migrate delete each old entry once its encrypted copy is
+// confirmed present in the secure alias (Django's CLEAR_OLD_ENTRIES), and only
+// if it still holds the value that was read. Entries that failed are never
+// deleted. Ignored by Rotate and Audit, and by a dry run.
+func WithClearOld() Option { return func(o *options) { o.clearOld = true } }
+
+// WithProgress calls fn after each batch with the running totals of the
+// batches finished so far, and once more at the end. Calls never overlap: on a single Redis they happen on the caller's goroutine; on a
+// cluster, whose masters are scanned in parallel, on the goroutine scanning the
+// batch's master, one at a time. fn must not block for long: it holds up the
+// run. Cancelling the run's context from fn stops it before the next batch.
+func WithProgress(fn func(Progress)) Option { return func(o *options) { o.progress = fn } }
+
+// WithSamples sets how many sample keys per class Audit reports. The default
+// is DefaultSamples (10); 0 keeps none. A negative value makes Audit return an
+// error.
+func WithSamples(n int) Option {
+	return func(o *options) {
+		if n < 0 {
+			o.err = fmt.Errorf("recovery: sample count must not be negative, got %d", n)
+			return
+		}
+		o.samples = n
+	}
+}
+
+// Progress is the running totals passed to the WithProgress callback. For
+// Rotate, Migrated counts rotated entries and Skipped every entry left as it
+// is (current, undecryptable, rewritten meanwhile, vanished); for Audit,
+// Migrated is always 0 and Skipped counts every key handled without error.
+type Progress struct {
+	Scanned, Migrated, Skipped, Failed int
+}
+
+// Failure is a key that could not be processed and why. Err names the
+// operation and wraps the Redis or codec error; it never contains the value.
+type Failure struct {
+	Key string
+	Err error
+}
+
+// failures collects Failures up to MaxFailures and counts the rest.
+type failures struct {
+	list    []Failure
+	omitted int
+}
+
+func (f *failures) add(key string, err error) {
+	if len(f.list) < MaxFailures {
+		f.list = append(f.list, Failure{Key: key, Err: err})
+		return
+	}
+	f.omitted++
+}
+
+// valueError reports a codec failure without its text, which a third-party
+// codec might have filled with the value. It matches kind and the codec error
+// with errors.Is.
+type valueError struct {
+	kind  error
+	cause error
+}
+
+func (e *valueError) Error() string {
+	// The codec's own sentinels are known not to carry values.
+	for _, known := range []error{codec.ErrInvalidToken, codec.ErrUnsupportedValue, store.ErrNilValue} {
+		if errors.Is(e.cause, known) {
+			return fmt.Sprintf("%v: %v", e.kind, known)
+		}
+	}
+	return fmt.Sprintf("%v (%T)", e.kind, e.cause)
+}
+
+func (e *valueError) Unwrap() []error { return []error{e.kind, e.cause} }
+
+// checkStore validates a store given to this package.
+func checkStore(s *store.EncryptingStore, role string) error {
+	if s == nil {
+		return fmt.Errorf("%w: %s", ErrNilStore, role)
+	}
+	if s.Client() == nil {
+		return fmt.Errorf("%w: %s", ErrNoClient, role)
+	}
+	return nil
+}
+
+// fernetCodec returns the store's *codec.Codec.
+func fernetCodec(s *store.EncryptingStore) (*codec.Codec, error) {
+	c, ok := s.Codec().(*codec.Codec)
+	if !ok || c == nil {
+		return nil, fmt.Errorf("%w: got %T", ErrNotFernet, s.Codec())
+	}
+	return c, nil
+}
+
+// scanner returns a store that scans s's keys with the batch size as COUNT.
+// It shares s's client, codec and key scheme; only ScanKeys is used.
+func scanner(s *store.EncryptingStore, batch int) (*store.EncryptingStore, error) {
+	return store.NewRedis(s.Client(), s.Codec(), s.Keys(), store.WithScanCount(int64(batch)))
+}
+
+// forChunks calls fn with successive slices of keys of at most n, so a SCAN
+// page larger than the batch size (COUNT is only a hint) is split.
+func forChunks(keys []string, n int, fn func([]string) error) error {
+	for len(keys) > 0 {
+		k := keys[:min(n, len(keys))]
+		keys = keys[len(k):]
+		if err := fn(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parallelMin is the smallest number of items per goroutine worth the
+// hand-off in parallel.
+const parallelMin = 64
+
+// parallel calls fn over [0, n) split in contiguous ranges, one per
+// processor, and waits for them. Small n runs on the calling goroutine.
+func parallel(n int, fn func(lo, hi int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/parallelMin)
+	if workers <= 1 {
+		fn(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	step := (n + workers - 1) / workers
+	for lo := step; lo < n; lo += step {
+		wg.Go(func() { fn(lo, min(lo+step, n)) })
+	}
+	fn(0, step)
+	wg.Wait()
+}

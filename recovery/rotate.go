@@ -1,0 +1,294 @@
+package recovery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/secureredis/secureredis/codec"
+	"github.com/secureredis/secureredis/store"
+)
+
+// RotateReport is the outcome of Rotate. Scanned equals Rotated + Current +
+// Undecryptable + Conflicts + Vanished + Skipped + Failed.
+type RotateReport struct {
+	// Scanned counts the keys SCAN returned under the prefix.
+	Scanned int
+	// Rotated counts the entries re-encrypted with the first key (in a dry
+	// run: those that would be).
+	Rotated int
+	// Current counts the entries already under the first key.
+	Current int
+	// Undecryptable counts the entries no key of the ring opens (tampered,
+	// plaintext, a retired key, older than the codec's max age); they are
+	// left as they are. Audit tells them apart.
+	Undecryptable int
+	// Conflicts counts the entries the application rewrote between the read
+	// and the write: its value was kept.
+	Conflicts int
+	// Vanished counts the entries deleted or expired before they were read.
+	Vanished int
+	// Skipped counts keys under the prefix that are not entries (tag sets).
+	Skipped int
+	// Failed counts the entries a Redis or codec error stopped; Failures lists
+	// up to MaxFailures of them, FailuresOmitted counts the rest.
+	Failed          int
+	Failures        []Failure
+	FailuresOmitted int
+	DryRun          bool
+	Duration        time.Duration
+}
+
+// String summarises the report on one line, without keys or values.
+func (r *RotateReport) String() string {
+	prefix := ""
+	if r.DryRun {
+		prefix = "dry run: "
+	}
+	return fmt.Sprintf("%sscanned %d, rotated %d, current %d, undecryptable %d, conflicts %d, vanished %d, skipped %d, failed %d in %v",
+		prefix, r.Scanned, r.Rotated, r.Current, r.Undecryptable, r.Conflicts, r.Vanished, r.Skipped, r.Failed, r.Duration.Round(time.Millisecond))
+}
+
+// Rotate re-encrypts with the ring's first key every entry of s that an older
+// key of the ring opened, after a new key was put first. It SCANs s's prefix
+// (every master on a cluster) and, per page, GETs the tokens in one pipeline,
+// decrypts them, and writes the re-encrypted ones with one Lua compare-and-set
+// per key: the token is replaced, its TTL kept (KEEPTTL), only if it is still
+// the one that was read, so a value the application rewrote meanwhile is never
+// replaced by the older one (Conflicts). The value and its serializer are kept
+// as they were. Entries no key opens are counted (Undecryptable) and left
+// alone. It is idempotent: a second run rotates nothing.
+//
+// Options: WithBatchSize, WithDryRun, WithProgress. It returns ErrNilStore,
+// ErrNoClient, ErrNotFernet (s's codec must be a *codec.Codec), an invalid
+// option's error, or, when the run stops early (SCAN error, ctx done between
+// batches), the partial report with an error wrapping the cause. Per-key
+// errors are in the report. Keys outside s's scheme are never touched.
+func Rotate(ctx context.Context, s *store.EncryptingStore, opts ...Option) (*RotateReport, error) {
+	start := time.Now()
+	o, err := newOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkStore(s, "store"); err != nil {
+		return nil, err
+	}
+	c, err := fernetCodec(s)
+	if err != nil {
+		return nil, err
+	}
+	scan, err := scanner(s, o.batch)
+	if err != nil {
+		return nil, fmt.Errorf("recovery: rotate: %w", err)
+	}
+	r := &rotation{s: s, c: c, o: o, rep: &RotateReport{DryRun: o.dryRun}}
+	err = scan.ScanKeys(ctx, func(ctx context.Context, _ store.Rediser, keys []string) error {
+		return forChunks(keys, o.batch, func(keys []string) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			r.batch(context.WithoutCancel(ctx), keys)
+			return nil
+		})
+	})
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rep.Duration = time.Since(start)
+	r.rep.Failures, r.rep.FailuresOmitted = r.fails.list, r.fails.omitted
+	if err != nil {
+		return r.rep, fmt.Errorf("recovery: rotate: %w", err)
+	}
+	return r.rep, nil
+}
+
+type rotation struct {
+	s *store.EncryptingStore
+	c *codec.Codec
+	o *options
+
+	mu    sync.Mutex
+	rep   *RotateReport
+	fails failures
+}
+
+// outcomes of one entry in Rotate
+const (
+	rotNotOwned = iota
+	rotVanished
+	rotFailed
+	rotCurrent
+	rotUndecryptable
+	rotPending
+	rotRotated
+	rotConflict
+)
+
+type rotEntry struct {
+	key    string
+	tok    string
+	newTok []byte
+	state  int
+	err    error
+}
+
+func (r *rotation) batch(ctx context.Context, keys []string) {
+	es := make([]rotEntry, len(keys))
+	var live []int
+	for i, k := range keys {
+		es[i].key = k
+		if r.s.Keys().Owns(k) {
+			live = append(live, i)
+		}
+	}
+	if r.o.beforeRead != nil {
+		r.o.beforeRead(ctx, keys)
+	}
+	toks := readTokens(ctx, r.s.Client(), keys, live)
+	for j, i := range live {
+		e := &es[i]
+		switch tok, err := toks[j].Result(); {
+		case errors.Is(err, redis.Nil):
+			e.state = rotVanished
+		case err != nil:
+			e.state, e.err = rotFailed, fmt.Errorf("recovery: read: %w", err)
+		default:
+			e.tok, e.state = tok, rotPending
+		}
+	}
+	if r.o.afterRead != nil {
+		r.o.afterRead(ctx, keys)
+	}
+	parallel(len(es), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if es[i].state == rotPending {
+				r.reencrypt(&es[i])
+			}
+		}
+	})
+	var idx []int
+	for i := range es {
+		if es[i].state == rotPending {
+			idx = append(idx, i)
+		}
+	}
+	if len(idx) > 0 && !r.o.dryRun {
+		cmds := compareAndSet.runEach(ctx, r.s.Client(), rotKeys(es, idx), func(j int) []any {
+			return []any{es[idx[j]].tok, es[idx[j]].newTok}
+		})
+		for j, i := range idx {
+			e := &es[i]
+			switch err := cmds[j].Err(); {
+			case errors.Is(err, redis.Nil):
+				e.state = rotConflict
+			case err != nil:
+				e.state, e.err = rotFailed, fmt.Errorf("recovery: write: %w", err)
+			default:
+				e.state = rotRotated
+			}
+		}
+	} else {
+		for _, i := range idx {
+			es[i].state = rotRotated
+		}
+	}
+	r.account(es)
+}
+
+func rotKeys(es []rotEntry, idx []int) []string {
+	ks := make([]string, len(idx))
+	for j, i := range idx {
+		ks[j] = es[i].key
+	}
+	return ks
+}
+
+// reencrypt decrypts e.tok and, if an older key opened it, re-encrypts the
+// value with the first key and the serializer it was written with.
+func (r *rotation) reencrypt(e *rotEntry) {
+	d, err := r.c.DecodeDetail(e.key, []byte(e.tok))
+	switch {
+	case err != nil:
+		e.state, e.tok = rotUndecryptable, ""
+		return
+	case d.KeyIndex == 0:
+		e.state, e.tok = rotCurrent, ""
+		return
+	}
+	enc, err := encoderFor(r.c, d.Kind)
+	if err == nil {
+		e.newTok, err = enc.Encode(e.key, d.Value)
+	}
+	if err != nil {
+		e.state, e.err = rotFailed, &valueError{ErrEncode, err}
+	}
+}
+
+// encoderFor returns a codec that encodes with c's first key and writes a
+// value back with the serializer kind it was read with, so that rotation does
+// not change how the application reads it.
+func encoderFor(c *codec.Codec, kind byte) (*codec.Codec, error) {
+	if kind == c.Serializer().ID() {
+		return c, nil
+	}
+	switch kind {
+	case codec.IDMsgpack:
+		return codec.New(c.Ring(), codec.WithSerializer(codec.Msgpack{}))
+	case codec.IDJSON:
+		return codec.New(c.Ring(), codec.WithSerializer(codec.JSON{}))
+	}
+	return c, nil // string and []byte are stored as they are
+}
+
+// readTokens GETs keys[i] for i in live, in one pipeline.
+func readTokens(ctx context.Context, c store.Rediser, keys []string, live []int) []*redis.StringCmd {
+	cmds := make([]*redis.StringCmd, len(live))
+	if len(live) == 0 {
+		return cmds
+	}
+	_, _ = c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for j, i := range live {
+			cmds[j] = p.Get(ctx, keys[i])
+		}
+		return nil
+	})
+	return cmds
+}
+
+func (r *rotation) account(es []rotEntry) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rep := r.rep
+	for i := range es {
+		e := &es[i]
+		rep.Scanned++
+		switch e.state {
+		case rotNotOwned:
+			rep.Skipped++
+		case rotVanished:
+			rep.Vanished++
+		case rotFailed:
+			rep.Failed++
+			r.fails.add(e.key, e.err)
+		case rotCurrent:
+			rep.Current++
+		case rotUndecryptable:
+			rep.Undecryptable++
+		case rotRotated:
+			rep.Rotated++
+		case rotConflict:
+			rep.Conflicts++
+		}
+	}
+	if r.o.progress != nil {
+		r.o.progress(Progress{
+			Scanned:  rep.Scanned,
+			Migrated: rep.Rotated,
+			Skipped:  rep.Current + rep.Undecryptable + rep.Conflicts + rep.Vanished + rep.Skipped,
+			Failed:   rep.Failed,
+		})
+	}
+}

@@ -1,0 +1,228 @@
+package recovery_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	gocachestore "github.com/eko/gocache/lib/v4/store"
+	"github.com/google/go-cmp/cmp"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/secureredis/secureredis/codec"
+	"github.com/secureredis/secureredis/internal/redistest"
+	"github.com/secureredis/secureredis/recovery"
+)
+
+func withSerializer(tb testing.TB, s codec.Serializer, keys ...string) *codec.Codec {
+	tb.Helper()
+	ring, err := codec.NewKeyRing(keys...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c, err := codec.New(ring, codec.WithSerializer(s))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+// TestRotate writes entries with an old key, puts a new key first, and
+// rotates while the application rewrites some entries: old-key entries are
+// re-encrypted with their TTL and serializer kept, the application's values
+// are never replaced, bad entries are left alone, and a second run rotates
+// nothing.
+func TestRotate(t *testing.T) {
+	const n = 3000
+	srv := redistest.Start(t)
+	client := srv.Client(t, 0)
+	ctx := t.Context()
+	before := newStore(t, client, newCodec(t, otherKey), "app1:secure")
+	beforeJSON := newStore(t, client, withSerializer(t, codec.JSON{}, otherKey), "app1:secure")
+	c := newCodec(t, testKey, otherKey) // the new key first
+	s := newStore(t, client, c, "app1:secure")
+
+	want := map[string]any{}
+	for i := range n {
+		k := lkey(i)
+		var err error
+		switch i % 4 {
+		case 0:
+			want[k] = fmt.Sprintf("string %d", i)
+			err = before.Set(ctx, k, want[k], gocachestore.WithExpiration(time.Hour))
+		case 1:
+			want[k] = []byte(fmt.Sprintf("bytes %d", i))
+			err = before.Set(ctx, k, want[k])
+		case 2:
+			want[k] = map[string]any{"i": int64(i), "s": "msgpack"}
+			err = before.Set(ctx, k, want[k], gocachestore.WithExpiration(2*time.Hour))
+		case 3:
+			want[k] = map[string]any{"i": json.Number(strconv.Itoa(i)), "s": "json"}
+			err = beforeJSON.Set(ctx, k, want[k])
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Set(ctx, "tagged", "current", gocachestore.WithTags([]string{"t"})); err != nil {
+		t.Fatal(err)
+	}
+	want["tagged"] = "current"
+	unknown := newCodec(t, thirdKey)
+	bad := map[string]string{}
+	for i := range 10 {
+		sk := fmt.Sprintf("app1:secure:1:unknown%d", i)
+		tok, err := unknown.Encode(sk, "x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad[sk] = string(tok)
+	}
+	for i := range 5 {
+		bad[fmt.Sprintf("app1:secure:1:plain%d", i)] = "plaintext"
+	}
+	for k, v := range bad {
+		client.Set(ctx, k, v, 0)
+	}
+	expiry := map[string]time.Duration{}
+	for k := range want {
+		expiry[k] = client.PExpireTime(ctx, s.Keys().Key(k)).Val()
+	}
+
+	// A dry run changes nothing.
+	snap := snapshot(t, client, "*")
+	dry, err := recovery.Rotate(ctx, s, recovery.WithDryRun())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !dry.DryRun || dry.Rotated != n || dry.Current != 1 || dry.Undecryptable != 15 {
+		t.Errorf("dry run = %v", dry)
+	}
+	if diff := cmp.Diff(snap, snapshot(t, client, "*")); diff != "" {
+		t.Fatalf("dry run changed Redis (-before +after):\n%s", diff)
+	}
+
+	// The application rewrites entries while the rotation runs: right after
+	// the rotation read them (the hook), and at random (the writer).
+	var mu sync.Mutex
+	rewritten := map[string]bool{}
+	rewrite := func(ctx context.Context, k string) {
+		if err := s.Set(ctx, k, "app "+k); err != nil {
+			t.Error(err)
+		}
+		mu.Lock()
+		rewritten[k] = true
+		mu.Unlock()
+	}
+	var hooked int
+	afterRead := func(ctx context.Context, keys []string) {
+		for _, sk := range keys {
+			if k, _, ok := s.Keys().Parse(sk); ok && strings.HasPrefix(k, "k") && k[len(k)-1] != '7' {
+				rewrite(ctx, k)
+				hooked++
+				return
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := 7; i < n; i += 70 { // keys ending in 7, which the hook leaves
+			rewrite(ctx, lkey(i))
+			time.Sleep(time.Millisecond)
+		}
+	})
+	var calls int
+	rep, err := recovery.Rotate(ctx, s, recovery.WithBatchSize(300), recovery.WithHooks(nil, afterRead),
+		recovery.WithProgress(func(recovery.Progress) { calls++ }))
+	wg.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("rotate: %v", rep)
+	if rep.Scanned != rep.Rotated+rep.Current+rep.Undecryptable+rep.Conflicts+rep.Vanished+rep.Skipped+rep.Failed {
+		t.Errorf("report does not add up: %v", rep)
+	}
+	if rep.Failed != 0 || rep.Undecryptable != 15 || rep.Skipped != 1 || rep.Conflicts < hooked || hooked == 0 || calls == 0 {
+		t.Errorf("rotate = %v (hook rewrote %d)", rep, hooked)
+	}
+	if rep.Rotated+rep.Conflicts > n || rep.Rotated < n-len(rewritten) {
+		t.Errorf("rotated %d + conflicts %d, want about %d", rep.Rotated, rep.Conflicts, n)
+	}
+
+	for k, w := range want {
+		sk := s.Keys().Key(k)
+		tok, err := client.Get(ctx, sk).Bytes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := c.DecodeDetail(sk, tok)
+		if err != nil {
+			t.Fatalf("%s: %v", sk, err)
+		}
+		if d.KeyIndex != 0 {
+			t.Errorf("%s still under key #%d", sk, d.KeyIndex)
+		}
+		if rewritten[k] {
+			w = "app " + k
+		} else {
+			if got := client.PExpireTime(ctx, sk).Val(); got != expiry[k] {
+				t.Errorf("%s expiry %v, was %v", sk, got, expiry[k])
+			}
+			if m, ok := w.(map[string]any); ok && m["s"] == "json" && d.Kind != codec.IDJSON {
+				t.Errorf("%s: serializer changed to %d", sk, d.Kind)
+			}
+		}
+		if diff := cmp.Diff(w, d.Value); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", sk, diff)
+		}
+	}
+	for k, v := range bad {
+		if got := client.Get(ctx, k).Val(); got != v {
+			t.Errorf("bad entry %s was changed", k)
+		}
+	}
+
+	again, err := recovery.Rotate(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Rotated != 0 || again.Current != len(want) || again.Undecryptable != 15 || again.Conflicts != 0 {
+		t.Errorf("second run = %v, want nothing rotated", again)
+	}
+}
+
+// TestRotateFailures makes Redis refuse a write for real (ACL) and checks that Rotate's report and errors never show a value.
+func TestRotateFailures(t *testing.T) {
+	srv := redistest.Start(t)
+	admin := srv.Client(t, 0)
+	ctx := t.Context()
+	// The rotating user may read everything but write no key ending in "d".
+	err := admin.Do(ctx, "ACL", "SETUSER", "rotator", "on", ">rotator-pw", "+@all", "%R~*", "%RW~*[^d]").Err()
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := redis.NewClient(&redis.Options{Addr: srv.Addr, Username: "rotator", Password: "rotator-pw"})
+	t.Cleanup(func() { _ = client.Close() })
+	before := newStore(t, admin, newCodec(t, otherKey), "app1:secure")
+	for _, k := range []string{"a", "b", "denied"} {
+		if err := before.Set(ctx, k, "SECRET-"+k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := newStore(t, client, newCodec(t, testKey, otherKey), "app1:secure")
+	rep, err := recovery.Rotate(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Rotated != 2 || rep.Failed != 1 || len(rep.Failures) != 1 || rep.Failures[0].Key != "app1:secure:1:denied" {
+		t.Fatalf("rotate = %v, failures %v", rep, rep.Failures)
+	}
+	if s := fmt.Sprintf("%v %v", rep, rep.Failures[0].Err); strings.Contains(s, "SECRET") || !strings.Contains(s, "NOPERM") {
+		t.Errorf("report: %s", s)
+	}
+}
