@@ -51,20 +51,24 @@ type alias struct {
 }
 
 // Open validates cfg and opens every alias except external ones: a go-redis
-// client per distinct (backend, locations, database), shared by the aliases
+// client (single node, cluster, or Sentinel failover client that follows the
+// master, with ContextTimeoutEnabled so that a ctx deadline bounds every
+// call) per distinct (backend, locations, database), shared by the aliases
 // that use it and checked with PING under ctx so that an unreachable server
 // fails here rather than on the first request; an in-memory cache per memory
 // alias (never shared, so that one alias's Clear cannot empty another); and
 // for each alias a store.EncryptingStore with the alias's key prefix and
 // version, its timeout as default expiration, and its codec: Fernet with the
-// alias's secret keys (serializer native or json), or codec.Raw for a
-// plaintext alias. Aliases with data_recovery also get the store
-// RecoverySource returns.
+// alias's secret keys (serializer native or json), codec.Raw for a
+// plaintext alias, and for serializer pickle (every Redis alias of a Django
+// CACHES dict) Django's own format: codec.NewDjango with the secret keys
+// (django-redis-secure), or codec.PlainPickle without (django-redis's
+// default), each with the alias's compressor. Aliases with data_recovery also
+// get the store RecoverySource returns.
 //
-// Errors: a *ConfigError (ErrInvalidConfig) for an invalid configuration; an
-// error wrapping errors.ErrUnsupported for an alias with serializer pickle,
-// which is not supported yet; the Redis error, naming the alias and with no
-// password, for a server that does not answer. On error everything opened so
+// Errors: a *ConfigError (ErrInvalidConfig) for an invalid configuration; the
+// Redis error, naming the alias and with no password, for a server that does
+// not answer. On error everything opened so
 // far is closed. ctx bounds the connection checks: give it a deadline, as a
 // server that drops packets makes each attempt wait for go-redis's dial
 // timeout. cfg is copied: later changes to it have no effect.
@@ -82,13 +86,6 @@ func Open(ctx context.Context, cfg *Config) (*Caches, error) {
 
 func (c *Caches) open(ctx context.Context) error {
 	names := sortedNames(c.cfg)
-	for _, name := range names {
-		if cc := c.cfg.Caches[name]; cc.isRedis() || cc.Backend == BackendMemory {
-			if cc.serializer() == SerializerPickle {
-				return fmt.Errorf("secureredis: caches.%s: serializer pickle is not supported yet (Django-compatible pickle is planned): %w", name, errors.ErrUnsupported)
-			}
-		}
-	}
 	shared := map[string]redis.UniversalClient{}
 	for _, name := range names {
 		cc := c.cfg.Caches[name]
@@ -102,9 +99,12 @@ func (c *Caches) open(ctx context.Context) error {
 			}
 			client, ok := shared[t.key]
 			if !ok {
-				if t.cluster != nil {
+				switch {
+				case t.failover != nil:
+					client = redis.NewFailoverClient(t.failover)
+				case t.cluster != nil:
 					client = redis.NewClusterClient(t.cluster)
-				} else {
+				default:
 					client = redis.NewClient(t.single)
 				}
 				c.clients = append(c.clients, client)
@@ -186,6 +186,8 @@ func newCodec(cc CacheConfig) (store.Codec, error) {
 		ser = codec.Msgpack{}
 	case SerializerJSON:
 		ser = codec.JSON{}
+	case SerializerPickle:
+		return newPickleCodec(cc)
 	default:
 		return nil, fmt.Errorf("serializer %s is not supported: %w", cc.serializer(), errors.ErrUnsupported)
 	}
@@ -270,4 +272,24 @@ func (c *Caches) Close() error {
 	}
 	c.closeErr = errors.Join(errs...)
 	return c.closeErr
+}
+
+// newPickleCodec returns the codec of a pickle alias: Django's secure format
+// with secret keys, django-redis's plaintext pickle without.
+func newPickleCodec(cc CacheConfig) (store.Codec, error) {
+	comp, err := codec.NewCompressor(cc.Options.Compressor)
+	if cc.Options.Compressor == "" {
+		comp, err = nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(cc.Options.SecretKeys) == 0 {
+		return codec.PlainPickle{Compressor: comp}, nil
+	}
+	ring, err := codec.NewKeyRing(cc.Options.SecretKeys...)
+	if err != nil {
+		return nil, err
+	}
+	return codec.NewDjango(ring, codec.WithCompressor(comp))
 }

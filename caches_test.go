@@ -342,19 +342,42 @@ caches:
 	}
 }
 
-func TestOpenPickleIsNotSupportedYet(t *testing.T) {
+// TestOpenPickleAliases: a Django CACHES dict opens in Django mode: the
+// secure alias with django-redis-secure's format, the insecure one with
+// django-redis's plaintext pickle, and compressors as configured.
+func TestOpenPickleAliases(t *testing.T) {
+	srv := redistest.Start(t)
 	cfg, err := secureredis.LoadConfig(filepath.Join("testdata", "config", "django_settings.json"),
 		env(map[string]string{"REDIS_SECRET_KEY": cfgKey1}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := secureredis.Open(t.Context(), cfg)
-	if err == nil {
-		_ = c.Close()
-		t.Fatal("Open succeeded on pickle aliases")
+	for name, cc := range cfg.Caches {
+		if cc.Backend == secureredis.BackendRedis {
+			cc.Location = secureredis.Locations{"redis://" + srv.Addr}
+			cc.Options.Compressor = "zlib"
+			cfg.Caches[name] = cc
+		}
 	}
-	if !errors.Is(err, errors.ErrUnsupported) || !strings.Contains(err.Error(), "caches.default: serializer pickle is not supported yet") {
-		t.Errorf("Open error = %v", err)
+	c, err := secureredis.Open(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	secure, _ := c.Store("default")
+	if fc, ok := secure.Codec().(*codec.Codec); !ok || !fc.Django() || fc.Compressor() == nil || fc.Compressor().Name() != "zlib" {
+		t.Errorf("default alias codec = %#v, want Django mode with zlib", secure.Codec())
+	}
+	insecure, _ := c.Store("insecure")
+	if pc, ok := insecure.Codec().(codec.PlainPickle); !ok || pc.Compressor == nil {
+		t.Errorf("insecure alias codec = %#v, want codec.PlainPickle with zlib", insecure.Codec())
+	}
+	cfg.Caches["insecure"] = func(cc secureredis.CacheConfig) secureredis.CacheConfig {
+		cc.Options.Compressor = "brotli"
+		return cc
+	}(cfg.Caches["insecure"])
+	if err := cfg.Validate(); !errors.Is(err, secureredis.ErrInvalidConfig) || !strings.Contains(err.Error(), "options.compressor") {
+		t.Errorf("unknown compressor: %v", err)
 	}
 }
 

@@ -27,6 +27,11 @@ const (
 	BackendRedis = "redis"
 	// BackendRedisCluster is a Redis Cluster reached through any of its nodes.
 	BackendRedisCluster = "rediscluster"
+	// BackendRedisSentinel is a master found through Redis Sentinel, whose
+	// failovers the client follows. Its locations are SentinelScheme URLs
+	// (redis+sentinel://host:port,host:port/mastername/db); such a location
+	// also selects Sentinel under BackendRedis.
+	BackendRedisSentinel = "redissentinel"
 	// BackendMemory is an in-process cache (patrickmn/go-cache), one per alias.
 	// Django: django.core.cache.backends.locmem.LocMemCache.
 	BackendMemory = "memory"
@@ -47,9 +52,12 @@ const (
 	// plain Redis store writes them (codec.Raw); the default, and the only
 	// choice, without secret keys. It is how an old plaintext alias is read.
 	SerializerRaw = "raw"
-	// SerializerPickle is Django's pickle, encrypted (django-redis-secure) when
-	// secret keys are set and plain (django-redis's default) otherwise. The
-	// loader accepts it; Open does not support it yet.
+	// SerializerPickle is Django's pickle, exactly as Django stores it:
+	// encrypted when secret keys are set (django-redis-secure's serializer,
+	// codec.NewDjango: a token is Fernet(pickle(value)), with no envelope
+	// and no key binding) and plain otherwise (django-redis's default,
+	// codec.PlainPickle). Redis aliases loaded from a Django CACHES dict use
+	// it.
 	SerializerPickle = "pickle"
 )
 
@@ -111,8 +119,8 @@ type Config struct {
 // CacheConfig is one alias: where its entries live and how they are keyed,
 // expired and encoded.
 type CacheConfig struct {
-	// Backend is BackendRedis, BackendRedisCluster, BackendMemory or
-	// BackendExternal. Required.
+	// Backend is BackendRedis, BackendRedisCluster, BackendRedisSentinel,
+	// BackendMemory or BackendExternal. Required.
 	Backend string
 	// DjangoBackend is the Django BACKEND class the alias was loaded from, and
 	// empty for the native form.
@@ -121,7 +129,9 @@ type CacheConfig struct {
 	// rediss:// (TLS), unix://, ACL user:password and /db all work. Several
 	// URLs, or BackendRedisCluster, make a cluster client whose seed nodes are
 	// all the URLs' addresses (redis.ParseClusterURL's ?addr= form too), with
-	// credentials and TLS from the first URL. Required for Redis backends;
+	// credentials and TLS from the first URL. A redis+sentinel:// URL
+	// (SentinelScheme), or BackendRedisSentinel, makes a Sentinel failover
+	// client. Required for Redis backends;
 	// ignored for the others. A file may give one string or a list; a Django
 	// LOCATION string is split on "," and ";" like Django does.
 	Location Locations
@@ -156,6 +166,11 @@ type CacheOptions struct {
 	// DataRecovery names the old plaintext alias whose entries the recovery
 	// package migrates into this one; nil for none.
 	DataRecovery *DataRecovery
+	// Compressor is the django-redis compressor of a pickle alias (native
+	// options.compressor, Django OPTIONS.COMPRESSOR): zlib, gzip, lzma, lz4,
+	// zstd or a django-redis class path (see codec.NewCompressor). Empty, the
+	// default, or identity means none. Only with serializer pickle.
+	Compressor string
 }
 
 // DataRecovery says where the old, plaintext entries of an encrypted alias
@@ -411,7 +426,7 @@ func (cc *CacheConfig) serializer() string {
 
 // isRedis reports whether the alias is served by a go-redis client.
 func (cc *CacheConfig) isRedis() bool {
-	return cc.Backend == BackendRedis || cc.Backend == BackendRedisCluster
+	return cc.Backend == BackendRedis || cc.Backend == BackendRedisCluster || cc.Backend == BackendRedisSentinel
 }
 
 // Validate checks the whole configuration and returns every problem found,
@@ -462,14 +477,14 @@ func (c *Config) validateAlias(name string, secure bool) []*ConfigError {
 		errs = append(errs, configErr(p+"."+field, format, args...))
 	}
 	switch cc.Backend {
-	case BackendRedis, BackendRedisCluster, BackendMemory:
+	case BackendRedis, BackendRedisCluster, BackendRedisSentinel, BackendMemory:
 	case BackendExternal:
 		return nil // never opened: nothing else matters
 	case "":
-		add("backend", "required (redis, rediscluster, memory or external)")
+		add("backend", "required (redis, rediscluster, redissentinel, memory or external)")
 		return errs
 	default:
-		add("backend", "unknown backend %q (want redis, rediscluster, memory or external)", cc.Backend)
+		add("backend", "unknown backend %q (want redis, rediscluster, redissentinel, memory or external)", cc.Backend)
 		return errs
 	}
 	if cc.isRedis() {
@@ -517,6 +532,13 @@ func (c *Config) validateAlias(name string, secure bool) []*ConfigError {
 	default:
 		add("options.serializer", "unknown serializer %q (want native, json, raw or pickle)", s)
 	}
+	if comp := cc.Options.Compressor; comp != "" {
+		if cc.serializer() != SerializerPickle {
+			add("options.compressor", "only with serializer pickle (django-redis's compressors)")
+		} else if _, err := codec.NewCompressor(comp); err != nil {
+			add("options.compressor", "unknown compressor %q (want zlib, gzip, lzma, lz4 or zstd)", comp)
+		}
+	}
 	if dr := cc.Options.DataRecovery; dr != nil {
 		dp := "options.data_recovery."
 		if !hasKeys && !secure { // the secure alias already reported its missing keys
@@ -541,9 +563,10 @@ func (c *Config) validateAlias(name string, secure bool) []*ConfigError {
 
 // target is what a Redis alias connects to.
 type target struct {
-	single  *redis.Options
-	cluster *redis.ClusterOptions
-	key     string // identifies the client: backend, locations and database
+	single   *redis.Options
+	cluster  *redis.ClusterOptions
+	failover *redis.FailoverOptions // Sentinel
+	key      string                 // identifies the client: backend, locations and database
 }
 
 // redisTarget parses the locations of a Redis alias. Errors carry a Field
@@ -560,6 +583,9 @@ func redisTarget(cc CacheConfig) (*target, *ConfigError) {
 	if db := cc.Options.DB; db != nil && *db < 0 {
 		return nil, configErr("options.db", "must not be negative, got %d", *db)
 	}
+	if cc.Backend == BackendRedisSentinel || isSentinelURL(cc.Location[0]) {
+		return sentinelTarget(cc)
+	}
 	cluster := cc.Backend == BackendRedisCluster || len(cc.Location) > 1 || hasAddrParam(cc.Location[0])
 	t := &target{}
 	if !cluster {
@@ -570,6 +596,7 @@ func redisTarget(cc CacheConfig) (*target, *ConfigError) {
 		if cc.Options.DB != nil {
 			o.DB = *cc.Options.DB
 		}
+		o.ContextTimeoutEnabled = true // a ctx deadline bounds every call
 		t.single = o
 		t.key = cc.Backend + "\x00" + cc.Location[0] + "\x00" + strconv.Itoa(o.DB)
 		return t, nil
@@ -588,6 +615,7 @@ func redisTarget(cc CacheConfig) (*target, *ConfigError) {
 		}
 		if i == 0 {
 			t.cluster = o
+			t.cluster.ContextTimeoutEnabled = true
 			continue
 		}
 		t.cluster.Addrs = append(t.cluster.Addrs, o.Addrs...)
@@ -649,8 +677,8 @@ func LoadConfig(path string, opts ...LoadOption) (*Config, error) {
 //	secure_cache: default            # optional, default "default"
 //	caches:
 //	  default:
-//	    backend: redis               # redis | rediscluster | memory | external
-//	    location: redis://127.0.0.1:6379/1   # or a list
+//	    backend: redis               # redis | rediscluster | redissentinel | memory | external
+//	    location: redis://127.0.0.1:6379/1   # or a list; redis+sentinel://h1:26379,h2:26379/mymaster/1 for Sentinel
 //	    key_prefix: app1:secure
 //	    version: 1                   # optional, default 1
 //	    timeout: 24h                 # seconds, a Go duration, or null (never); default 300s
@@ -659,6 +687,7 @@ func LoadConfig(path string, opts ...LoadOption) (*Config, error) {
 //	      serializer: native         # native | json | raw | pickle
 //	      db: 2                      # optional, overrides the URL's /db
 //	      data_recovery: {old_cache_name: insecure, old_key_prefix: app1, clear_old_entries: false}
+//	      compressor: zlib           # pickle only: zlib | gzip | lzma | lz4 | zstd; default none
 //
 // The Django form is a CACHES dict dumped to JSON as-is, either alone or as
 // {"CACHES": {...}, "DJANGO_REDIS_SECURE_CACHE_NAME": "..."}: BACKEND (Django
@@ -671,7 +700,8 @@ func LoadConfig(path string, opts ...LoadOption) (*Config, error) {
 // primary-and-replicas lists are not supported.
 // django-redis options that do not change what is stored (PARSER_CLASS,
 // SOCKET_TIMEOUT, ...) are ignored; those that do and are not supported
-// (PASSWORD, COMPRESSOR, KEY_FUNCTION, ...) are errors. The OPTIONS of an
+// (PASSWORD, KEY_FUNCTION, ...) are errors. OPTIONS.COMPRESSOR takes
+// django-redis's compressor classes (zlib, gzip, lzma, lz4, zstd, identity). The OPTIONS of an
 // external alias are not read.
 //
 // Unknown and duplicate fields are errors naming them. In string values,
@@ -1009,6 +1039,8 @@ func (p *parser) nativeCache(n *yaml.Node, path string) (CacheConfig, error) {
 					cc.Options.DB = &db
 				case "data_recovery":
 					cc.Options.DataRecovery, err = p.dataRecovery(v, path, "old_cache_name", "old_key_prefix", "clear_old_entries")
+				case "compressor":
+					cc.Options.Compressor, err = p.string(v, path)
 				default:
 					err = unknownField(path)
 				}
@@ -1166,9 +1198,12 @@ func (p *parser) djangoCache(n *yaml.Node, path string) (CacheConfig, error) {
 		case "PASSWORD", "USERNAME":
 			err = configErr(path, "not supported: put the credentials in LOCATION (redis://user:password@host)")
 		case "COMPRESSOR":
-			var s string
-			if s, err = p.string(v, path); err == nil && s != "django_redis.compressors.identity.IdentityCompressor" {
-				err = configErr(path, "compressed values are not supported")
+			if cc.Options.Compressor, err = p.string(v, path); err == nil {
+				if comp, cerr := codec.NewCompressor(cc.Options.Compressor); cerr != nil {
+					err = configErr(path, "unsupported compressor class %q", cc.Options.Compressor)
+				} else if comp == nil {
+					cc.Options.Compressor = "" // IdentityCompressor: none
+				}
 			}
 		default:
 			if !djangoIgnored[key] {

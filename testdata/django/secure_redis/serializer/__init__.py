@@ -1,0 +1,4 @@
+from .pickle import PickleSerializer
+
+# django-redis-secure's first name for the same class.
+SecureSerializer = PickleSerializer
