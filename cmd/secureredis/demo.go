@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -13,10 +12,15 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/secureredis/secureredis/codec"
+	"github.com/secureredis/secureredis/recovery"
 	"github.com/secureredis/secureredis/store"
 )
 
-func keygen(stdout io.Writer) error {
+func keygen(_ context.Context, e *env, args []string) error {
+	if err := parse(flags("keygen"), args, 0); err != nil {
+		return err
+	}
+	stdout := e.stdout
 	k, err := codec.GenerateKey()
 	if err != nil {
 		return err
@@ -27,7 +31,11 @@ func keygen(stdout io.Writer) error {
 
 // demo runs on an embedded Redis (miniredis), so it needs no server. It
 // generates its own keys and never prints them.
-func demo(ctx context.Context, out io.Writer) error {
+func demo(ctx context.Context, e *env, args []string) error {
+	if err := parse(flags("demo"), args, 0); err != nil {
+		return err
+	}
+	out := e.stdout
 	mr := miniredis.NewMiniRedis()
 	if err := mr.Start(); err != nil {
 		return fmt.Errorf("embedded redis: %w", err)
@@ -78,7 +86,36 @@ func demo(ctx context.Context, out io.Writer) error {
 	_, err = c.Get(ctx, "planted")
 	fmt.Fprintf(out, "   get planted -> miss=%v; decrypt failures so far: %d\n", errors.Is(err, gocachestore.NotFound{}), secure.DecryptFailures())
 
-	fmt.Fprintln(out, "\n4. Key rotation: a ring [new, old] reads old entries and writes with the new key:")
+	fmt.Fprintln(out, "\n4. Migration: plaintext entries an old alias (prefix \"app1\") wrote are copied in, encrypted:")
+	_ = mr.Set("app1:1:session:abc", "user=42")
+	mr.SetTTL("app1:1:session:abc", 30*time.Minute)
+	_ = mr.Set("app1:2:feature-flags", "beta=on") // version 2 stays version 2
+	_ = mr.Set("app10:1:x", "another app: untouched")
+	old, err := store.NewRedis(client, codec.Raw{}, mustScheme("app1"))
+	if err != nil {
+		return err
+	}
+	report, err := recovery.Migrate(ctx, old, secure, recovery.WithClearOld())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   %v\n", report)
+	raw, _ = mr.Get("app1:secure:1:session:abc")
+	fmt.Fprintf(out, "   app1:secure:1:session:abc raw: %.44s... ttl kept: %v\n", raw, mr.TTL("app1:secure:1:session:abc"))
+	if v, err := c.Get(ctx, "session:abc"); err == nil {
+		fmt.Fprintf(out, "   get session:abc -> %v; old key still there: %v\n", v, mr.Exists("app1:1:session:abc"))
+	}
+
+	fmt.Fprintln(out, "\n5. Audit finds what does not belong in the encrypted namespace:")
+	a, err := recovery.Audit(ctx, secure)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   %v\n   clean=%v\n", a, a.Clean())
+	mr.Del("app1:secure:1:planted")
+	mr.Del("app1:secure:1:user:43:token")
+
+	fmt.Fprintln(out, "\n6. Key rotation: ring [new, old] reads everything; Rotate re-encrypts with the new key:")
 	newKey, err := codec.GenerateKey()
 	if err != nil {
 		return err
@@ -87,18 +124,38 @@ func demo(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	v, err := rotated.Get(ctx, "user:42:token")
-	fmt.Fprintf(out, "   rotated get user:42:token -> %v (err=%v)\n", v, err)
+	r, err := recovery.Rotate(ctx, rotated)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   %v\n", r)
+	a, err = recovery.Audit(ctx, rotated)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   audit after rotation: %v\n   clean=%v\n", a, a.Clean())
+	onlyNew, err := newStore(client, "app1:secure", newKey)
+	if err != nil {
+		return err
+	}
+	v, err := onlyNew.Get(ctx, "user:42:token")
+	fmt.Fprintf(out, "   the old key can now be retired: new key alone reads user:42:token -> %v (err=%v)\n", v, err)
 
-	fmt.Fprintln(out, "\n5. Clear removes only this alias's keys (SCAN + UNLINK, never FLUSHALL):")
-	_ = mr.Set("app1:1:legacy", "another alias")
-	_ = mr.Set("app10:1:x", "another app")
+	fmt.Fprintln(out, "\n7. Clear removes only this alias's keys (SCAN + UNLINK, never FLUSHALL):")
 	before := len(mr.Keys())
-	if err := secure.Clear(ctx); err != nil {
+	if err := rotated.Clear(ctx); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "   keys before: %d, after: %d %v\n", before, len(mr.Keys()), mr.Keys())
 	return nil
+}
+
+func mustScheme(prefix string) *codec.KeyScheme {
+	s, err := codec.NewKeyScheme(prefix)
+	if err != nil {
+		panic(err) // constant prefixes only
+	}
+	return s
 }
 
 func newStore(client redis.UniversalClient, prefix string, keys ...string) (*store.EncryptingStore, error) {

@@ -50,8 +50,12 @@ func TestDemo(t *testing.T) {
 		"raw: gAAAAA",
 		"get: s3cr3t-api-token",
 		"miss=true, invalid token=true",
-		"rotated get user:42:token -> s3cr3t-api-token",
-		"after: 2 [app10:1:x app1:1:legacy]",
+		"migrated 2, skipped 0, failed 0, old entries deleted 2",
+		"get session:abc -> user=42; old key still there: false",
+		"plaintext: app1:secure:1:planted",
+		"rotated 4",
+		"new key alone reads user:42:token -> s3cr3t-api-token",
+		"after: 1 [app10:1:x]",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	gocachestore "github.com/eko/gocache/lib/v4/store"
+
+	"github.com/secureredis/secureredis"
+	"github.com/secureredis/secureredis/store"
+)
+
+// openAlias loads the config and opens the named alias (the secure one when
+// name is empty).
+func openAlias(ctx context.Context, e *env, name string) (*secureredis.Caches, *store.EncryptingStore, string, error) {
+	if e.config == "" {
+		return nil, nil, "", fmt.Errorf("%w: -c FILE is required", errUsage)
+	}
+	cfg, err := secureredis.LoadConfig(e.config)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if name == "" {
+		name = cfg.SecureCache
+		if name == "" {
+			name = secureredis.DefaultSecureCache
+		}
+	}
+	caches, err := secureredis.Open(ctx, cfg)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	s, err := caches.Store(name)
+	if err != nil {
+		_ = caches.Close()
+		return nil, nil, "", err
+	}
+	return caches, s, name, nil
+}
+
+func set(ctx context.Context, e *env, args []string) error {
+	fs := flags("set")
+	alias := fs.String("alias", "", "alias name (default: the secure alias)")
+	ttl := fs.Duration("ttl", -1, "time to live (default: the alias's timeout; 0 = never expire)")
+	asJSON := fs.Bool("json", false, "parse VALUE as JSON and store the structured value")
+	if err := parse(fs, args, 2); err != nil {
+		return err
+	}
+	key, raw := fs.Arg(0), fs.Arg(1)
+	var value any = raw
+	if *asJSON {
+		v, err := parseJSON(raw)
+		if err != nil {
+			return fmt.Errorf("%w: VALUE is not JSON: %v", errUsage, err)
+		}
+		value = v
+	}
+	caches, s, _, err := openAlias(ctx, e, *alias)
+	if err != nil {
+		return err
+	}
+	defer caches.Close()
+	var opts []gocachestore.Option
+	if *ttl >= 0 {
+		opts = append(opts, gocachestore.WithExpiration(*ttl))
+	}
+	return s.Set(ctx, key, value, opts...)
+}
+
+func get(ctx context.Context, e *env, args []string) error {
+	fs := flags("get")
+	alias := fs.String("alias", "", "alias name (default: the secure alias)")
+	asJSON := fs.Bool("json", false, "print every value as JSON, strings included")
+	if err := parse(fs, args, 1); err != nil {
+		return err
+	}
+	caches, s, name, err := openAlias(ctx, e, *alias)
+	if err != nil {
+		return err
+	}
+	defer caches.Close()
+	v, err := s.Get(ctx, fs.Arg(0))
+	if errors.Is(err, gocachestore.NotFound{}) {
+		return fmt.Errorf("%q not found in alias %s", fs.Arg(0), name)
+	}
+	if err != nil {
+		return err
+	}
+	if !*asJSON {
+		switch x := v.(type) {
+		case string:
+			_, err = fmt.Fprintln(e.stdout, x)
+			return err
+		case []byte:
+			_, err = fmt.Fprintln(e.stdout, string(x))
+			return err
+		}
+	}
+	b, err := json.Marshal(jsonable(v))
+	if err != nil {
+		return fmt.Errorf("value cannot be shown as JSON: %w", err)
+	}
+	_, err = fmt.Fprintln(e.stdout, string(b))
+	return err
+}
+
+// parseJSON decodes s keeping integers as int64 (and other numbers as float64),
+// so they are stored as numbers, not as json.Number strings.
+func parseJSON(s string) (any, error) {
+	d := json.NewDecoder(strings.NewReader(s))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, err
+	}
+	if d.More() {
+		return nil, errors.New("trailing data")
+	}
+	return numbers(v), nil
+}
+
+func numbers(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		f, _ := x.Float64()
+		return f
+	case []any:
+		for i := range x {
+			x[i] = numbers(x[i])
+		}
+	case map[string]any:
+		for k := range x {
+			x[k] = numbers(x[k])
+		}
+	}
+	return v
+}
+
+// jsonable converts what the serializers return into values encoding/json
+// accepts: map[any]any gets string keys, []byte becomes a string, and NaN or
+// infinite floats become strings.
+func jsonable(v any) any {
+	switch x := v.(type) {
+	case map[any]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[fmt.Sprint(k)] = jsonable(e)
+		}
+		return m
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = jsonable(e)
+		}
+		return m
+	case []any:
+		s := make([]any, len(x))
+		for i, e := range x {
+			s[i] = jsonable(e)
+		}
+		return s
+	case []byte:
+		return string(x)
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return fmt.Sprint(x)
+		}
+	case time.Time:
+		return x.Format(time.RFC3339Nano)
+	}
+	return v
+}
