@@ -3,6 +3,7 @@ package recovery_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"runtime/metrics"
 	"strconv"
@@ -173,6 +174,46 @@ func BenchmarkMigrate(b *testing.B) {
 			b.ReportMetric(float64(peak)/n, "peak-heap-B/key")
 			b.ReportMetric(serverCPU.Seconds()/float64(b.N), "redis-cpu-s/op")
 			b.ReportMetric(clientCPU.Seconds()/float64(b.N), "go-cpu-s/op")
+		})
+	}
+}
+
+// BenchmarkMigrateMemory migrates 1 KiB entries at two key counts: the peak
+// heap stays the same (it is bounded by the batch size, not by the number of
+// keys), where the original's KEYS list grows with it.
+func BenchmarkMigrateMemory(b *testing.B) {
+	const size = 1024
+	srv := redistest.Start(b)
+	client := srv.Client(b, 0)
+	ctx := context.Background()
+	c := newCodec(b)
+	for _, n := range []int{20_000, 100_000} {
+		prefix := fmt.Sprintf("mem%d", n)
+		old := newStore(b, client, codec.Raw{}, prefix)
+		secure := newStore(b, client, c, prefix+":secure")
+		pipe(b, client, n, func(p redis.Pipeliner, i int) {
+			p.Set(ctx, old.Keys().Key(lkey(i)), value(i, size), 0)
+		})
+		b.Run(fmt.Sprintf("keys=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			var peak uint64
+			for b.Loop() {
+				b.StopTimer()
+				if err := secure.Clear(ctx); err != nil {
+					b.Fatal(err)
+				}
+				runtime.GC()
+				stop := heapPeak()
+				b.StartTimer()
+				rep, err := recovery.Migrate(ctx, old, secure)
+				b.StopTimer()
+				peak = max(peak, stop())
+				if err != nil || rep.Migrated != n {
+					b.Fatalf("migrated %d of %d: %v", rep.Migrated, n, err)
+				}
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 		})
 	}
 }
