@@ -209,6 +209,10 @@ caches: {default: {backend: rediscluster, location: "redis://h:1/3", key_prefix:
 caches: {default: {backend: redis, location: "redis://h", key_prefix: p, options: {db: -1, secret_keys: [` + k + `]}}}`, "caches.default.options.db"},
 		{"database on memory", `
 caches: {default: {backend: memory, options: {db: 1, secret_keys: [` + k + `]}}}`, "caches.default.options.db"},
+		{"overlapping key prefixes on one database", `
+caches:
+  default: {backend: redis, location: "redis://h/1", key_prefix: app1, options: {secret_keys: [` + k + `]}}
+  other: {backend: redis, location: "redis://h/1", key_prefix: "app1:2", options: {serializer: raw}}`, "caches.other.key_prefix"},
 		{"empty key prefix", `
 caches: {default: {backend: redis, location: "redis://h", key_prefix: "", options: {secret_keys: [` + k + `]}}}`, "caches.default.key_prefix"},
 		{"missing key prefix", `
@@ -556,5 +560,24 @@ func TestLoadConfigMissingFile(t *testing.T) {
 	_, err := secureredis.LoadConfig(filepath.Join(t.TempDir(), "nope.yaml"))
 	if !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("LoadConfig error = %v, want os.ErrNotExist", err)
+	}
+}
+
+// Prefixes that merely share their first characters, or share a database
+// without overlapping (Django's own "app1" and "app1:secure"), are fine, and
+// so are overlapping prefixes on different databases.
+func TestNonOverlappingPrefixes(t *testing.T) {
+	for _, text := range []string{`
+caches:
+  default: {backend: redis, location: "redis://h/1", key_prefix: "app1:secure", options: {secret_keys: [` + cfgKey1 + `]}}
+  insecure: {backend: redis, location: "redis://h/1", key_prefix: app1, options: {serializer: raw}}
+  neighbour: {backend: redis, location: "redis://h/1", key_prefix: app10, options: {serializer: raw}}`, `
+caches:
+  default: {backend: redis, location: "redis://h/1", key_prefix: app1, options: {secret_keys: [` + cfgKey1 + `]}}
+  other: {backend: redis, location: "redis://h/2", key_prefix: "app1:2", options: {serializer: raw}}`,
+	} {
+		if _, err := secureredis.ParseConfig([]byte(text)); err != nil {
+			t.Errorf("ParseConfig: %v", err)
+		}
 	}
 }

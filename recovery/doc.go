@@ -49,6 +49,14 @@
 // still wins, so a later run skips that entry as existing and deletes it:
 // stop the writers of the old alias before clearing it.
 //
+// "Confirmed present" means present on the master that took the write. On a
+// replicated deployment (Sentinel, or a cluster with replicas) a failover in
+// the moment between that write and its replication could lose the new copy
+// after the old one was deleted. Where that matters, migrate in two passes:
+// first without WithClearOld, then, once the replicas have caught up, again
+// with it; the second pass only deletes old entries whose copy already
+// exists, and the first pass never deletes anything.
+//
 // The online fallback (NewFallback with store.WithFallback) trusts the old
 // alias: while it is on, anyone who can write the old, unauthenticated prefix
 // can plant a value that the secure store then encrypts and serves as genuine.
