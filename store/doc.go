@@ -22,8 +22,8 @@
 // recomputes and overwrites it) and counted, so a wrong key or tampering shows
 // up in DecryptFailures and the failure hook rather than as data. Because the
 // codec binds each token to its storage key, a token copied under another key
-// is a miss there. The store never touches keys outside its prefix: no
-// FLUSHALL, FLUSHDB or KEYS; Clear uses SCAN with a glob-escaped pattern and
+// is a miss there. The store never touches keys outside its prefix: it never
+// flushes a database and never runs KEYS; Clear uses SCAN with a glob-escaped pattern and
 // UNLINK, and skips keys of other schemes that share the first characters of
 // the prefix ("app1:secure:..." is not a key of "app1").
 //

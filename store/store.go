@@ -23,8 +23,9 @@ var (
 	// ErrInvalidExpiration is returned for a negative expiration.
 	ErrInvalidExpiration = errors.New("store: negative expiration")
 	// ErrClearUnsafe is returned by Clear when the store has no go-redis
-	// client and decorates a gocache Redis store, whose Clear is FLUSHALL.
-	ErrClearUnsafe = errors.New("store: refusing to clear: the inner Redis store's Clear would FLUSHALL; build the store with NewRedis to clear only its prefix")
+	// client and decorates a gocache Redis store, whose Clear flushes every
+	// database of the server.
+	ErrClearUnsafe = errors.New("store: refusing to clear: the inner Redis store's Clear would flush every database of the server; build the store with NewRedis to clear only its prefix")
 	// ErrTagsUnsafe is returned by Set with tags when the store has no go-redis
 	// client and decorates a gocache Redis store, which would keep the tag sets
 	// outside the prefix.
@@ -75,8 +76,8 @@ var (
 // by WithDecryptFailureHook. A key that is not a string is ErrInvalidKey.
 //
 // Keys outside the prefix are never read, written or deleted: Clear removes
-// only keys of the store's KeyScheme (and its tag sets), with SCAN and UNLINK,
-// never FLUSHALL, FLUSHDB or KEYS.
+// only keys of the store's KeyScheme (and its tag sets), with SCAN and UNLINK;
+// it never flushes a database and never runs KEYS.
 //
 // An EncryptingStore is safe for concurrent use.
 type EncryptingStore struct {

@@ -141,7 +141,7 @@ func demo(ctx context.Context, e *env, args []string) error {
 	v, err := onlyNew.Get(ctx, "user:42:token")
 	fmt.Fprintf(out, "   the old key can now be retired: new key alone reads user:42:token -> %v (err=%v)\n", v, err)
 
-	fmt.Fprintln(out, "\n7. Clear removes only this alias's keys (SCAN + UNLINK, never FLUSHALL):")
+	fmt.Fprintln(out, "\n7. Clear removes only this alias's keys (SCAN + UNLINK, never a server-wide flush):")
 	before := len(mr.Keys())
 	if err := rotated.Clear(ctx); err != nil {
 		return err
