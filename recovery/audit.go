@@ -129,20 +129,8 @@ func Audit(ctx context.Context, s *store.EncryptingStore, opts ...Option) (*Audi
 	if err != nil {
 		return nil, err
 	}
-	scan, err := scanner(s, o.batch)
-	if err != nil {
-		return nil, fmt.Errorf("recovery: audit: %w", err)
-	}
 	a := &audit{s: s, c: c, o: o, rep: &AuditReport{ByKeyIndex: map[int]int{}, Samples: map[Class][]string{}}}
-	err = scan.ScanKeys(ctx, func(ctx context.Context, _ store.Rediser, keys []string) error {
-		return forChunks(keys, o.batch, func(keys []string) error {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			a.batch(context.WithoutCancel(ctx), keys)
-			return nil
-		})
-	})
+	err = scanBatches(ctx, s, o.batch, a.batch)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.rep.Duration = time.Since(start)

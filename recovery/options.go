@@ -231,3 +231,23 @@ func parallel(n int, fn func(lo, hi int)) {
 	fn(0, step)
 	wg.Wait()
 }
+
+// scanBatches calls fn with successive batches of at most n of s's keys, as
+// SCAN finds them (every master on a cluster). ctx is checked between batches;
+// a batch that has started runs to its end (fn gets a context that ctx's
+// cancellation does not reach), so the counts in a report stay exact.
+func scanBatches(ctx context.Context, s *store.EncryptingStore, n int, fn func(ctx context.Context, keys []string)) error {
+	scan, err := scanner(s, n)
+	if err != nil {
+		return err
+	}
+	return scan.ScanKeys(ctx, func(ctx context.Context, _ store.Rediser, keys []string) error {
+		return forChunks(keys, n, func(keys []string) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			fn(context.WithoutCancel(ctx), keys)
+			return nil
+		})
+	})
+}

@@ -81,20 +81,8 @@ func Rotate(ctx context.Context, s *store.EncryptingStore, opts ...Option) (*Rot
 	if err != nil {
 		return nil, err
 	}
-	scan, err := scanner(s, o.batch)
-	if err != nil {
-		return nil, fmt.Errorf("recovery: rotate: %w", err)
-	}
 	r := &rotation{s: s, c: c, o: o, rep: &RotateReport{DryRun: o.dryRun}}
-	err = scan.ScanKeys(ctx, func(ctx context.Context, _ store.Rediser, keys []string) error {
-		return forChunks(keys, o.batch, func(keys []string) error {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			r.batch(context.WithoutCancel(ctx), keys)
-			return nil
-		})
-	})
+	err = scanBatches(ctx, s, o.batch, r.batch)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.rep.Duration = time.Since(start)
