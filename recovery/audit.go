@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/secureredis/secureredis/codec"
+	"github.com/secureredis/secureredis/internal/parallel"
 	"github.com/secureredis/secureredis/store"
 )
 
@@ -192,7 +193,7 @@ func (a *audit) batch(ctx context.Context, keys []string) {
 			e.tok, e.state = tok, audRead
 		}
 	}
-	parallel(len(es), func(lo, hi int) {
+	parallel.For(len(es), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			if e := &es[i]; e.state == audRead {
 				e.class, e.keyIndex = classify(a.c, e.key, e.tok)

@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/secureredis/secureredis/codec"
+	"github.com/secureredis/secureredis/internal/parallel"
 	"github.com/secureredis/secureredis/store"
 )
 
@@ -354,7 +355,7 @@ func (m *migration) fetch(ctx context.Context, es []entry, live []int) []int {
 // parallel on large batches.
 func (m *migration) encode(es []entry, live []int) {
 	oc, sc := m.old.Codec(), m.secure.Codec()
-	parallel(len(live), func(lo, hi int) {
+	parallel.For(len(live), func(lo, hi int) {
 		for _, i := range live[lo:hi] {
 			e := &es[i]
 			var v any = e.raw

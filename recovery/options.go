@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
-	"sync"
 
 	"github.com/secureredis/secureredis/codec"
 	"github.com/secureredis/secureredis/store"
@@ -209,27 +207,6 @@ func forChunks(keys []string, n int, fn func([]string) error) error {
 		}
 	}
 	return nil
-}
-
-// parallelMin is the smallest number of items per goroutine worth the
-// hand-off in parallel.
-const parallelMin = 64
-
-// parallel calls fn over [0, n) split in contiguous ranges, one per
-// processor, and waits for them. Small n runs on the calling goroutine.
-func parallel(n int, fn func(lo, hi int)) {
-	workers := min(runtime.GOMAXPROCS(0), n/parallelMin)
-	if workers <= 1 {
-		fn(0, n)
-		return
-	}
-	var wg sync.WaitGroup
-	step := (n + workers - 1) / workers
-	for lo := step; lo < n; lo += step {
-		wg.Go(func() { fn(lo, min(lo+step, n)) })
-	}
-	fn(0, step)
-	wg.Wait()
 }
 
 // scanBatches calls fn with successive batches of at most n of s's keys, as

@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/secureredis/secureredis/codec"
+	"github.com/secureredis/secureredis/internal/parallel"
 	"github.com/secureredis/secureredis/store"
 )
 
@@ -150,7 +151,7 @@ func (r *rotation) batch(ctx context.Context, keys []string) {
 	if r.o.afterRead != nil {
 		r.o.afterRead(ctx, keys)
 	}
-	parallel(len(es), func(lo, hi int) {
+	parallel.For(len(es), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			if es[i].state == rotPending {
 				r.reencrypt(&es[i])

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"strings"
-	"sync"
 	"time"
 
 	gocachestore "github.com/eko/gocache/lib/v4/store"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/secureredis/secureredis/internal/parallel"
 )
 
 // Batches (GetMany, SetMany, DeleteMany) cost one round trip to Redis per
@@ -50,14 +50,6 @@ type Entry struct {
 // does not block Redis in one command; larger batches send several commands
 // in the same pipeline.
 const maxCommandKeys = 512
-
-// parallelMin is the number of entries per goroutine below which GetMany and
-// SetMany decode or encode on the calling goroutine. BenchmarkDecodeMany
-// (1 KiB values, 2 cores shared with redis-server and other work) shows two
-// goroutines losing up to 32 entries each and breaking even at 64: the
-// second core is rarely idle under load, and a batch caller usually has
-// company. Only batches of 128 entries and more are split.
-const parallelMin = 64
 
 // errMiss is the Result error of a missing key. NotFound carries no state
 // beyond its cause, so one value serves every miss.
@@ -127,7 +119,7 @@ func (s *EncryptingStore) getMany(ctx context.Context, keys []string, mode batch
 	toks := make([][]byte, len(keys))
 	s.fetchMany(ctx, mode, sks, toks, res)
 
-	parallel(len(keys), func(lo, hi int) {
+	parallel.For(len(keys), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			if toks[i] == nil {
 				continue
@@ -333,7 +325,7 @@ func (s *EncryptingStore) SetMany(ctx context.Context, entries []Entry, options 
 	}
 	toks := make([][]byte, len(entries))
 	errs := make([]error, len(entries))
-	parallel(len(entries), func(lo, hi int) {
+	parallel.For(len(entries), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			toks[i], errs[i] = s.codec.Encode(sks[i], entries[i].Value)
 		}
@@ -440,28 +432,6 @@ func (s *EncryptingStore) DeleteMany(ctx context.Context, keys []string) error {
 		return nil
 	})
 	return batchError("delete many", cmds)
-}
-
-// parallel calls fn over [0, n) split in contiguous ranges, one per
-// processor, and waits for them. Small n runs on the calling goroutine only.
-func parallel(n int, fn func(lo, hi int)) {
-	split(n, min(runtime.GOMAXPROCS(0), n/parallelMin), fn)
-}
-
-// split calls fn over [0, n) in workers contiguous ranges, the first on the
-// calling goroutine, and waits for them.
-func split(n, workers int, fn func(lo, hi int)) {
-	if workers <= 1 {
-		fn(0, n)
-		return
-	}
-	var wg sync.WaitGroup
-	step := (n + workers - 1) / workers
-	for lo := step; lo < n; lo += step {
-		wg.Go(func() { fn(lo, min(lo+step, n)) })
-	}
-	fn(0, step)
-	wg.Wait()
 }
 
 // hashSlot is the Redis Cluster hash slot of key: CRC16 (XMODEM) of the key,

@@ -5,11 +5,12 @@ import (
 	"testing"
 
 	"github.com/secureredis/secureredis/codec"
+	"github.com/secureredis/secureredis/internal/parallel"
 )
 
 // BenchmarkDecodeMany measures decoding n 1 KiB tokens on the calling
 // goroutine (workers=1) and split over two goroutines (workers=2), to choose
-// parallelMin: splitting pays once n/2 entries outweigh the hand-off.
+// parallel.MinPerWorker: splitting pays once n/2 entries outweigh the hand-off.
 func BenchmarkDecodeMany(b *testing.B) {
 	ring, err := codec.NewKeyRing("cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=")
 	if err != nil {
@@ -35,7 +36,7 @@ func BenchmarkDecodeMany(b *testing.B) {
 				b.ReportAllocs()
 				b.SetBytes(int64(n * len(value)))
 				for b.Loop() {
-					split(n, workers, func(lo, hi int) {
+					parallel.Split(n, workers, func(lo, hi int) {
 						for i := lo; i < hi; i++ {
 							out[i], _ = c.Decode(sks[i], toks[i])
 						}

@@ -1,0 +1,33 @@
+package parallel
+
+import (
+	"sync"
+	"testing"
+)
+
+// Every index is visited exactly once, whatever n and the number of workers.
+func TestSplitCoversEveryIndexOnce(t *testing.T) {
+	for _, n := range []int{0, 1, 2, 7, 63, 64, 127, 128, 1000} {
+		for _, workers := range []int{0, 1, 2, 3, 8} {
+			seen := make([]int, n)
+			var mu sync.Mutex
+			Split(n, workers, func(lo, hi int) {
+				mu.Lock()
+				defer mu.Unlock()
+				for i := lo; i < hi; i++ {
+					seen[i]++
+				}
+			})
+			for i, c := range seen {
+				if c != 1 {
+					t.Fatalf("n=%d workers=%d: index %d visited %d times", n, workers, i, c)
+				}
+			}
+		}
+	}
+	calls := 0
+	For(MinPerWorker, func(lo, hi int) { calls++ })
+	if calls != 1 {
+		t.Errorf("For(%d) used %d goroutines, want the caller's only", MinPerWorker, calls)
+	}
+}
