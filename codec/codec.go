@@ -227,19 +227,9 @@ func (c *Codec) DecodeDetail(storageKey string, token []byte) (Decoded, error) {
 	if c.django != nil {
 		return c.djangoDecode(token)
 	}
-	plain, idx, err := c.ring.open(token)
+	plain, idx, signed, err := c.open(token)
 	if err != nil {
-		return Decoded{}, ErrInvalidToken
-	}
-	signed, ok := tokenTime(token)
-	if !ok {
-		return Decoded{}, ErrInvalidToken
-	}
-	if c.maxAge > 0 {
-		now := c.now()
-		if now.Sub(signed) > c.maxAge || signed.Sub(now) > maxClockSkew {
-			return Decoded{}, ErrInvalidToken
-		}
+		return Decoded{}, err
 	}
 	kind, payload, ok := parseEnvelope(plain, storageKey)
 	if !ok {
@@ -250,6 +240,27 @@ func (c *Codec) DecodeDetail(storageKey string, token []byte) (Decoded, error) {
 		return Decoded{}, ErrInvalidToken
 	}
 	return Decoded{Value: v, KeyIndex: idx, Signed: signed, Kind: kind}, nil
+}
+
+// open authenticates and decrypts a Fernet token with the ring, and enforces
+// the maximum age: the plaintext, the index of the key that opened it and the
+// token's timestamp, or ErrInvalidToken.
+func (c *Codec) open(token []byte) (plain []byte, keyIndex int, signed time.Time, err error) {
+	plain, keyIndex, err = c.ring.open(token)
+	if err != nil {
+		return nil, -1, time.Time{}, ErrInvalidToken
+	}
+	signed, ok := tokenTime(token)
+	if !ok {
+		return nil, -1, time.Time{}, ErrInvalidToken
+	}
+	if c.maxAge > 0 {
+		now := c.now()
+		if now.Sub(signed) > c.maxAge || signed.Sub(now) > maxClockSkew {
+			return nil, -1, time.Time{}, ErrInvalidToken
+		}
+	}
+	return plain, keyIndex, signed, nil
 }
 
 // parseEnvelope checks the format byte and the storage key binding and returns

@@ -128,19 +128,9 @@ func (c *Codec) djangoDecode(data []byte) (Decoded, error) {
 			return Decoded{}, ErrInvalidToken
 		}
 	}
-	plain, idx, err := c.ring.open(tok)
+	plain, idx, signed, err := c.open(tok)
 	if err != nil {
-		return Decoded{}, ErrInvalidToken
-	}
-	signed, ok := tokenTime(tok)
-	if !ok {
-		return Decoded{}, ErrInvalidToken
-	}
-	if c.maxAge > 0 {
-		now := c.now()
-		if now.Sub(signed) > c.maxAge || signed.Sub(now) > maxClockSkew {
-			return Decoded{}, ErrInvalidToken
-		}
+		return Decoded{}, err
 	}
 	v, err := UnmarshalPickle(plain)
 	clear(plain)
