@@ -11,40 +11,21 @@ import (
 
 	"github.com/secureredis/secureredis/codec"
 	"github.com/secureredis/secureredis/internal/redistest"
+	"github.com/secureredis/secureredis/internal/testkit"
 	"github.com/secureredis/secureredis/store"
 )
 
-// Fixed test keys (never used outside tests).
+// Shared test keys and constructors.
 const (
-	testKey  = "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4="
-	otherKey = "9Hj2zXl0uPj1yqg5Dq6ajcgYSOGMQ1Eo2Vw1vtMJq8Y="
-	thirdKey = "Gf4ahqO6C2Yo5dIHo5gnD2tE3bD5_xH0jX7o9C5yX6U="
+	testKey  = testkit.Key
+	otherKey = testkit.OtherKey
+	thirdKey = testkit.ThirdKey
 )
 
-func newCodec(tb testing.TB, keys ...string) *codec.Codec {
-	tb.Helper()
-	if len(keys) == 0 {
-		keys = []string{testKey}
-	}
-	ring, err := codec.NewKeyRing(keys...)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	c, err := codec.New(ring)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return c
-}
-
-func newKeys(tb testing.TB, prefix string) *codec.KeyScheme {
-	tb.Helper()
-	k, err := codec.NewKeyScheme(prefix)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return k
-}
+var (
+	newCodec = testkit.Codec
+	newKeys  = testkit.Keys
+)
 
 func newStore(tb testing.TB, client store.Rediser, c store.Codec, prefix string, opts ...store.Option) *store.EncryptingStore {
 	tb.Helper()

@@ -15,31 +15,18 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/secureredis/secureredis/codec"
+	"github.com/secureredis/secureredis/internal/testkit"
 	"github.com/secureredis/secureredis/recovery"
 	"github.com/secureredis/secureredis/store"
 )
 
-// Fixed test keys (never used outside tests).
+// Shared test keys and constructors.
 const (
-	testKey  = "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4="
-	otherKey = "9Hj2zXl0uPj1yqg5Dq6ajcgYSOGMQ1Eo2Vw1vtMJq8Y="
+	testKey  = testkit.Key
+	otherKey = testkit.OtherKey
 )
 
-func newCodec(tb testing.TB, keys ...string) *codec.Codec {
-	tb.Helper()
-	if len(keys) == 0 {
-		keys = []string{testKey}
-	}
-	ring, err := codec.NewKeyRing(keys...)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	c, err := codec.New(ring)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return c
-}
+var newCodec = testkit.Codec
 
 func newStore(tb testing.TB, client store.Rediser, c store.Codec, prefix string, opts ...store.Option) *store.EncryptingStore {
 	tb.Helper()
