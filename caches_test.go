@@ -178,7 +178,7 @@ func TestOpenSelectsDatabases(t *testing.T) {
 	c := openCaches(t, fmt.Sprintf(`
 caches:
   default:   {backend: redis, location: "redis://%[1]s/3", key_prefix: default, options: {secret_keys: ["${REDIS_SECRET_KEY}"]}}
-  override:  {backend: redis, location: "redis://%[1]s/3", key_prefix: override, options: {db: 5}}
+  override:  {backend: redis, location: "redis://%[1]s", key_prefix: override, options: {db: 5}}
   same:      {backend: redis, location: "redis://%[1]s/3", key_prefix: same, options: {db: 3}}
   db0:       {backend: redis, location: "redis://%[1]s", key_prefix: db0}
   socket:    {backend: redis, location: "unix://%[2]s?db=7", key_prefix: socket}

@@ -159,9 +159,11 @@ type CacheOptions struct {
 	// Serializer is SerializerNative, SerializerJSON, SerializerRaw or
 	// SerializerPickle. Empty means native with secret keys and raw without.
 	Serializer string
-	// DB selects the Redis database, overriding the /db of the URLs (native
-	// options.db, Django OPTIONS.DB). nil keeps the URL's. Must be nil or 0 on
-	// a cluster.
+	// DB selects the Redis database when the URL names none (native
+	// options.db, Django OPTIONS.DB); nil keeps the URL's. A URL whose /db
+	// differs is refused: django-redis 5 takes the database from LOCATION
+	// only, so the two could otherwise disagree. Must be nil or 0 on a
+	// cluster.
 	DB *int
 	// DataRecovery names the old plaintext alias whose entries the recovery
 	// package migrates into this one; nil for none.
@@ -643,6 +645,11 @@ func redisTarget(cc CacheConfig) (*target, *ConfigError) {
 			return nil, locationErr(0, cc.Location[0], err)
 		}
 		if cc.Options.DB != nil {
+			// django-redis takes the database from LOCATION; a different
+			// OPTIONS.DB would have Go and Django use different databases.
+			if u, err := url.Parse(cc.Location[0]); err == nil && strings.Trim(u.Path, "/") != "" && o.DB != *cc.Options.DB {
+				return nil, configErr("options.db", "database %d conflicts with database %d in the location; set it in one place", *cc.Options.DB, o.DB)
+			}
 			o.DB = *cc.Options.DB
 		}
 		o.ContextTimeoutEnabled = true // a ctx deadline bounds every call

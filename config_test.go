@@ -116,11 +116,11 @@ func TestDjangoForms(t *testing.T) {
 		{
 			name: "bare CACHES dict",
 			text: `{"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-				"LOCATION": "redis://h:6379/2", "KEY_PREFIX": "p", "VERSION": 3, "TIMEOUT": 1.5,
+				"LOCATION": "redis://h:6379", "KEY_PREFIX": "p", "VERSION": 3, "TIMEOUT": 1.5,
 				"OPTIONS": {"REDIS_SECRET_KEY": ["` + cfgKey1 + `", "` + cfgKey2 + `"], "db": 4}}}`,
 			want: secureredis.CacheConfig{
 				Backend: secureredis.BackendRedis, DjangoBackend: "django.core.cache.backends.redis.RedisCache",
-				Location: secureredis.Locations{"redis://h:6379/2"}, KeyPrefix: "p", Version: 3,
+				Location: secureredis.Locations{"redis://h:6379"}, KeyPrefix: "p", Version: 3,
 				Timeout: secureredis.Timeout{Duration: 1500 * time.Millisecond},
 				Options: secureredis.CacheOptions{
 					SecretKeys: secureredis.SecretKeys{cfgKey1, cfgKey2},
@@ -205,6 +205,8 @@ caches: {default: {backend: redis, location: ["redis://h:1", "ftp://h:2"], key_p
 caches: {default: {backend: rediscluster, location: "redis://h:1", key_prefix: p, options: {db: 2, secret_keys: [` + k + `]}}}`, "caches.default.options.db"},
 		{"database path on a cluster", `
 caches: {default: {backend: rediscluster, location: "redis://h:1/3", key_prefix: p, options: {secret_keys: [` + k + `]}}}`, "caches.default.location[0]"},
+		{"database in both the location and options", `
+caches: {default: {backend: redis, location: "redis://h/1", key_prefix: p, options: {db: 2, secret_keys: [` + k + `]}}}`, "caches.default.options.db"},
 		{"negative database", `
 caches: {default: {backend: redis, location: "redis://h", key_prefix: p, options: {db: -1, secret_keys: [` + k + `]}}}`, "caches.default.options.db"},
 		{"database on memory", `
