@@ -251,10 +251,38 @@ func (l Locations) Format(f fmt.State, verb rune) {
 
 // redactURL hides the password of a URL, also when the URL does not parse.
 func redactURL(s string) string {
-	if pw := urlPassword(s); pw != "" {
-		return strings.ReplaceAll(s, pw, "xxxxx")
+	return redactSecrets(s, s)
+}
+
+// redactSecrets replaces in text every password of the location loc (see
+// urlSecrets), plain or query-escaped, with "xxxxx".
+func redactSecrets(text, loc string) string {
+	for _, pw := range urlSecrets(loc) {
+		text = strings.ReplaceAll(text, pw, "xxxxx")
+		if esc := url.QueryEscape(pw); esc != pw {
+			text = strings.ReplaceAll(text, esc, "xxxxx")
+		}
 	}
-	return s
+	return text
+}
+
+// urlSecrets returns the passwords a location carries: the userinfo's, and
+// the values of the password and sentinel_password query options.
+func urlSecrets(s string) []string {
+	var out []string
+	if pw := urlPassword(s); pw != "" {
+		out = append(out, pw)
+	}
+	if _, q, ok := strings.Cut(s, "?"); ok {
+		if v, err := url.ParseQuery(q); err == nil {
+			for _, k := range []string{"password", "sentinel_password"} {
+				if pw := v.Get(k); pw != "" {
+					out = append(out, pw)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // urlPassword extracts the password of scheme://user:password@host/... with
@@ -693,14 +721,7 @@ func locationErr(i int, loc string, err error) *ConfigError {
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	msg := err.Error()
-	if pw := urlPassword(loc); pw != "" {
-		msg = strings.ReplaceAll(msg, pw, "xxxxx")
-		if esc := url.QueryEscape(pw); esc != pw {
-			msg = strings.ReplaceAll(msg, esc, "xxxxx")
-		}
-	}
-	return configErr("location["+strconv.Itoa(i)+"]", "%s", msg)
+	return configErr("location["+strconv.Itoa(i)+"]", "%s", redactSecrets(err.Error(), loc))
 }
 
 // LoadOption configures ParseConfig and LoadConfig.

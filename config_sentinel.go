@@ -1,6 +1,7 @@
 package secureredis
 
 import (
+	"crypto/tls"
 	"net"
 	"net/url"
 	"strconv"
@@ -14,21 +15,28 @@ import (
 //	redis+sentinel://[user:password@]host:port[,host:port...]/mastername[/db][?option=value...]
 //
 // The hosts are sentinels (port 26379 when omitted), mastername is the name
-// they monitor (SENTINEL MONITOR), db the database (default 0, overridden by
-// options.db). user:password authenticate to the master and replicas, not to
-// the sentinels, which must not require AUTH. The query takes go-redis's
-// ParseURL options (dial_timeout, read_timeout, pool_size, ...). TLS is not
-// supported. Several locations may list more sentinels; they must name the
-// same master, database and credentials.
+// they monitor (SENTINEL MONITOR), db the database (default 0; options.db
+// may set it when the URL names none). user:password authenticate to the
+// master and replicas; sentinels that require AUTH take the query options
+// sentinel_username and sentinel_password. The query also takes go-redis's
+// ParseURL options (dial_timeout, read_timeout, pool_size, ...).
+// SentinelTLSScheme ("rediss+sentinel") is the same over TLS, to the sentinels
+// and to the data nodes alike, each checked against its own host name.
+// Several locations may list more sentinels; they must name the same master,
+// database, credentials and options.
 const SentinelScheme = "redis+sentinel"
+
+// SentinelTLSScheme is SentinelScheme over TLS.
+const SentinelTLSScheme = "rediss+sentinel"
 
 // defaultSentinelPort is the port of a sentinel host given without one.
 const defaultSentinelPort = "26379"
 
-// isSentinelURL reports whether loc has the SentinelScheme.
+// isSentinelURL reports whether loc has the SentinelScheme or the
+// SentinelTLSScheme.
 func isSentinelURL(loc string) bool {
 	scheme, _, ok := strings.Cut(loc, "://")
-	return ok && strings.EqualFold(scheme, SentinelScheme)
+	return ok && (strings.EqualFold(scheme, SentinelScheme) || strings.EqualFold(scheme, SentinelTLSScheme))
 }
 
 // sentinelURL is one parsed Sentinel location.
@@ -36,21 +44,35 @@ type sentinelURL struct {
 	addrs    []string
 	master   string
 	db       int
+	dbSet    bool   // the URL names a database
+	tls      bool   // SentinelTLSScheme
 	userinfo string // "user:password", kept for ParseURL and comparison
-	query    string
+	query    string // go-redis options, the sentinel_* ones removed
+
+	sentinelUser, sentinelPassword string
 }
 
 // parseSentinelURL splits a SentinelScheme URL by hand: its host part lists
 // several host:port pairs, which net/url does not accept.
 func parseSentinelURL(loc string) (*sentinelURL, string) {
 	scheme, rest, ok := strings.Cut(loc, "://")
-	if !ok || !strings.EqualFold(scheme, SentinelScheme) {
-		return nil, "want a " + SentinelScheme + ":// URL"
+	if !ok || !isSentinelURL(loc) {
+		return nil, "want a " + SentinelScheme + ":// or " + SentinelTLSScheme + ":// URL"
 	}
-	u := &sentinelURL{}
+	u := &sentinelURL{tls: strings.EqualFold(scheme, SentinelTLSScheme)}
 	rest, u.query, _ = strings.Cut(rest, "?")
 	if strings.Contains(u.query, "#") || strings.Contains(rest, "#") {
 		return nil, "fragments are not allowed"
+	}
+	if u.query != "" {
+		q, err := url.ParseQuery(u.query)
+		if err != nil {
+			return nil, "invalid query"
+		}
+		u.sentinelUser, u.sentinelPassword = q.Get("sentinel_username"), q.Get("sentinel_password")
+		q.Del("sentinel_username")
+		q.Del("sentinel_password")
+		u.query = q.Encode()
 	}
 	hosts, path, _ := strings.Cut(rest, "/")
 	if at := strings.LastIndex(hosts, "@"); at >= 0 {
@@ -87,7 +109,7 @@ func parseSentinelURL(loc string) (*sentinelURL, string) {
 		if err != nil || db < 0 {
 			return nil, "invalid database " + strconv.Quote(parts[1])
 		}
-		u.db = db
+		u.db, u.dbSet = db, true
 	}
 	return u, ""
 }
@@ -133,13 +155,22 @@ func sentinelTarget(cc CacheConfig) (*target, *ConfigError) {
 				MinIdleConns: p.MinIdleConns, MaxIdleConns: p.MaxIdleConns, MaxActiveConns: p.MaxActiveConns,
 				ConnMaxIdleTime: p.ConnMaxIdleTime, ConnMaxLifetime: p.ConnMaxLifetime,
 				ContextTimeoutEnabled: true,
+				SentinelUsername:      u.sentinelUser, SentinelPassword: u.sentinelPassword,
 			}
-		} else if u.master != first.master || u.db != first.db || u.userinfo != first.userinfo || u.query != first.query {
+			if u.tls {
+				// No ServerName: each connection checks the host it dials.
+				o.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+			}
+		} else if u.master != first.master || u.db != first.db || u.userinfo != first.userinfo || u.query != first.query ||
+			u.tls != first.tls || u.sentinelUser != first.sentinelUser || u.sentinelPassword != first.sentinelPassword {
 			return nil, configErr(field, "names another master, database, credentials or options than location[0]")
 		}
 		o.SentinelAddrs = append(o.SentinelAddrs, u.addrs...)
 	}
 	if cc.Options.DB != nil {
+		if first.dbSet && first.db != *cc.Options.DB {
+			return nil, configErr("options.db", "database %d conflicts with database %d in the location; set it in one place", *cc.Options.DB, first.db)
+		}
 		o.DB = *cc.Options.DB
 	}
 	key := cc.Backend + "\x00sentinel\x00" + strings.Join(cc.Location, "\x00") + "\x00" + strconv.Itoa(o.DB)
