@@ -30,7 +30,8 @@ func migrate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	opts := []recovery.Option{recovery.WithProgress(progress(e, "migrate"))}
+	update, done := progress(e, "migrate")
+	opts := []recovery.Option{recovery.WithProgress(update)}
 	if *dryRun {
 		opts = append(opts, recovery.WithDryRun())
 	}
@@ -39,6 +40,7 @@ func migrate(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "migrating %s (prefix %q) into %s (prefix %q)\n", dr.OldCacheName, old.Keys().Prefix(), name, secure.Keys().Prefix())
 	report, err := recovery.Migrate(ctx, old, secure, opts...)
+	done()
 	if report != nil {
 		fmt.Fprintln(e.stdout, report)
 		printFailures(e.stderr, report.Failures, report.FailuresOmitted)
@@ -65,11 +67,13 @@ func rotate(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer caches.Close()
-	opts := []recovery.Option{recovery.WithProgress(progress(e, "rotate"))}
+	update, done := progress(e, "rotate")
+	opts := []recovery.Option{recovery.WithProgress(update)}
 	if *dryRun {
 		opts = append(opts, recovery.WithDryRun())
 	}
 	report, err := recovery.Rotate(ctx, s, opts...)
+	done()
 	if report != nil {
 		fmt.Fprintln(e.stdout, report)
 		printFailures(e.stderr, report.Failures, report.FailuresOmitted)
@@ -95,7 +99,9 @@ func audit(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer caches.Close()
-	report, err := recovery.Audit(ctx, s, recovery.WithSamples(*samples), recovery.WithProgress(progress(e, "audit")))
+	update, done := progress(e, "audit")
+	report, err := recovery.Audit(ctx, s, recovery.WithSamples(*samples), recovery.WithProgress(update))
+	done()
 	if report != nil {
 		fmt.Fprintln(e.stdout, report)
 		printFailures(e.stderr, report.Failures, report.FailuresOmitted)
@@ -120,9 +126,10 @@ func printFailures(w io.Writer, fs []recovery.Failure, omitted int) {
 }
 
 // progress returns a callback that draws a progress bar when stderr is a
-// terminal and otherwise prints a plain line at most once a second. The total
-// is unknown while SCAN runs, so the bar counts keys.
-func progress(e *env, verb string) func(recovery.Progress) {
+// terminal and otherwise prints a plain line at most once a second, and a
+// function that clears the bar (call it before printing the summary). The
+// total is unknown while SCAN runs, so the bar counts keys.
+func progress(e *env, verb string) (update func(recovery.Progress), done func()) {
 	if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		bar := progressbar.NewOptions(-1,
 			progressbar.OptionSetWriter(f),
@@ -133,17 +140,19 @@ func progress(e *env, verb string) func(recovery.Progress) {
 			progressbar.OptionClearOnFinish(),
 			progressbar.OptionThrottle(100*time.Millisecond),
 		)
-		return func(p recovery.Progress) {
+		update = func(p recovery.Progress) {
 			_ = bar.Set(p.Scanned)
 			bar.Describe(fmt.Sprintf("%s: %d done, %d skipped, %d failed", verb, p.Migrated, p.Skipped, p.Failed))
 		}
+		return update, func() { _ = bar.Finish() }
 	}
 	var last time.Time
-	return func(p recovery.Progress) {
+	update = func(p recovery.Progress) {
 		if time.Since(last) < time.Second {
 			return
 		}
 		last = time.Now()
 		fmt.Fprintf(e.stderr, "%s: scanned %d, done %d, skipped %d, failed %d\n", verb, p.Scanned, p.Migrated, p.Skipped, p.Failed)
 	}
+	return update, func() {}
 }
