@@ -102,15 +102,9 @@ func (zlibCompressor) Compress(b []byte) ([]byte, error) {
 	if len(b) <= 15 {
 		return b, nil
 	}
-	var buf bytes.Buffer
-	w, _ := zlib.NewWriterLevel(&buf, 6)
-	if _, err := w.Write(b); err != nil {
-		return nil, err
-	}
-	if err := w.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return compressWith(b, func(buf *bytes.Buffer) (io.WriteCloser, error) {
+		return zlib.NewWriterLevel(buf, 6)
+	})
 }
 
 func (zlibCompressor) Decompress(b []byte) ([]byte, error) {
@@ -129,15 +123,9 @@ func (gzipCompressor) Compress(b []byte) ([]byte, error) {
 	if len(b) <= 15 {
 		return b, nil
 	}
-	var buf bytes.Buffer
-	w, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression) // Python's gzip.compress default
-	if _, err := w.Write(b); err != nil {
-		return nil, err
-	}
-	if err := w.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return compressWith(b, func(buf *bytes.Buffer) (io.WriteCloser, error) {
+		return gzip.NewWriterLevel(buf, gzip.BestCompression) // Python's gzip.compress default
+	})
 }
 
 func (gzipCompressor) Decompress(b []byte) ([]byte, error) {
@@ -160,18 +148,9 @@ func (lzmaCompressor) Compress(b []byte) ([]byte, error) {
 	if len(b) <= 100 {
 		return b, nil
 	}
-	var buf bytes.Buffer
-	w, err := xz.WriterConfig{DictCap: 4 << 20, CheckSum: xz.CRC64}.NewWriter(&buf) // preset 4: 4 MiB dictionary
-	if err != nil {
-		return nil, err
-	}
-	if _, err := w.Write(b); err != nil {
-		return nil, err
-	}
-	if err := w.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return compressWith(b, func(buf *bytes.Buffer) (io.WriteCloser, error) {
+		return xz.WriterConfig{DictCap: 4 << 20, CheckSum: xz.CRC64}.NewWriter(buf) // preset 4: 4 MiB dictionary
+	})
 }
 
 func (lzmaCompressor) Decompress(b []byte) ([]byte, error) {
@@ -200,19 +179,11 @@ func (lz4Compressor) Compress(b []byte) ([]byte, error) {
 	if len(b) <= 15 {
 		return b, nil
 	}
-	var buf bytes.Buffer
-	w := lz4.NewWriter(&buf)
-	// lz4.frame.compress stores the content size; so do we.
-	if err := w.Apply(lz4.SizeOption(uint64(len(b))), lz4.ConcurrencyOption(1)); err != nil {
-		return nil, err
-	}
-	if _, err := w.Write(b); err != nil {
-		return nil, err
-	}
-	if err := w.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return compressWith(b, func(buf *bytes.Buffer) (io.WriteCloser, error) {
+		w := lz4.NewWriter(buf)
+		// lz4.frame.compress stores the content size; so do we.
+		return w, w.Apply(lz4.SizeOption(uint64(len(b))), lz4.ConcurrencyOption(1))
+	})
 }
 
 func (lz4Compressor) Decompress(b []byte) ([]byte, error) {
@@ -255,4 +226,21 @@ func (z *zstdCompressor) Decompress(b []byte) ([]byte, error) {
 		return nil, ErrTooLarge
 	}
 	return out, err
+}
+
+// compressWith writes b through the stream compressor newWriter makes over a
+// buffer, closes it, and returns what it wrote.
+func compressWith(b []byte, newWriter func(*bytes.Buffer) (io.WriteCloser, error)) ([]byte, error) {
+	var buf bytes.Buffer
+	w, err := newWriter(&buf)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.Write(b); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
