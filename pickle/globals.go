@@ -1,0 +1,202 @@
+package pickle
+
+import (
+	"math"
+	"slices"
+	"time"
+)
+
+// lookupGlobal resolves a class or function name against the allow-list,
+// mapping Python 2 module names as Python 3's unpickler does.
+func lookupGlobal(mod, name string) (global, error) {
+	switch mod {
+	case "__builtin__":
+		mod = "builtins"
+	case "copy_reg":
+		mod = "copyreg"
+	}
+	g := global{mod, name}
+	switch mod + "." + name {
+	case "datetime.datetime", "datetime.date", "datetime.timedelta", "datetime.timezone",
+		"pytz._UTC", "decimal.Decimal", "builtins.set", "builtins.frozenset",
+		"builtins.bytearray", "builtins.bytes", "_codecs.encode":
+		return g, nil
+	}
+	return global{}, pickleErr("class %s.%s not allowed", mod, name)
+}
+
+// call rebuilds the value a REDUCE of g with args makes in Python.
+func (g global) call(args []any) (any, error) {
+	switch g.module + "." + g.name {
+	case "datetime.datetime":
+		return reduceDatetime(args)
+	case "datetime.date":
+		if len(args) != 1 {
+			return nil, pickleErr("date arguments")
+		}
+		b, ok := stateBytes(args[0])
+		if !ok || len(b) != 4 {
+			return nil, pickleErr("date state")
+		}
+		d := Date{Year: int(b[0])<<8 | int(b[1]), Month: time.Month(b[2]), Day: int(b[3])}
+		if !validDate(d) {
+			return nil, pickleErr("date out of range")
+		}
+		return d, nil
+	case "datetime.timedelta":
+		return reduceTimedelta(args)
+	case "datetime.timezone":
+		if len(args) < 1 || len(args) > 2 {
+			return nil, pickleErr("timezone arguments")
+		}
+		off, ok := args[0].(time.Duration)
+		if !ok || off%time.Second != 0 || off <= -24*time.Hour || off >= 24*time.Hour {
+			return nil, pickleErr("timezone offset")
+		}
+		name := ""
+		if len(args) == 2 {
+			if name, ok = args[1].(string); !ok {
+				return nil, pickleErr("timezone name")
+			}
+		}
+		if off == 0 && name == "" {
+			return pyTZ{time.UTC}, nil
+		}
+		return pyTZ{time.FixedZone(name, int(off/time.Second))}, nil
+	case "pytz._UTC":
+		if len(args) != 0 {
+			return nil, pickleErr("pytz._UTC arguments")
+		}
+		return pyTZ{time.UTC}, nil
+	case "decimal.Decimal":
+		if len(args) != 1 {
+			return nil, pickleErr("Decimal arguments")
+		}
+		s, ok := args[0].(string)
+		if !ok || !validDecimal(s) {
+			return nil, pickleErr("Decimal value")
+		}
+		return Decimal(s), nil
+	case "builtins.set", "builtins.frozenset":
+		frozen := g.name == "frozenset"
+		switch {
+		case len(args) == 0:
+			return &pySet{frozen: frozen}, nil
+		case len(args) == 1:
+			switch it := args[0].(type) {
+			case *pyList:
+				return &pySet{items: slices.Clone(it.items), frozen: frozen}, nil
+			case *pyTuple:
+				return &pySet{items: slices.Clone(it.items), frozen: frozen}, nil
+			}
+		}
+		return nil, pickleErr("set arguments")
+	case "builtins.bytearray", "builtins.bytes":
+		switch len(args) {
+		case 0:
+			return []byte{}, nil
+		case 1:
+			if b, ok := args[0].([]byte); ok {
+				return b, nil
+			}
+		case 2:
+			return encodeLatin1(args)
+		}
+		return nil, pickleErr("%s arguments", g.name)
+	case "_codecs.encode":
+		return encodeLatin1(args)
+	}
+	return nil, pickleErr("class %s.%s not callable", g.module, g.name)
+}
+
+// encodeLatin1 is _codecs.encode(str, "latin1"), which Python uses to pickle
+// bytes at protocols 0 to 2.
+func encodeLatin1(args []any) (any, error) {
+	if len(args) != 2 {
+		return nil, pickleErr("encode arguments")
+	}
+	s, ok1 := args[0].(string)
+	enc, ok2 := args[1].(string)
+	if !ok1 || !ok2 || (enc != "latin1" && enc != "latin-1" && enc != "iso-8859-1") {
+		return nil, pickleErr("encode arguments")
+	}
+	b := make([]byte, 0, len(s))
+	for _, r := range s {
+		if r > 0xff {
+			return nil, pickleErr("not latin-1")
+		}
+		b = append(b, byte(r))
+	}
+	return b, nil
+}
+
+// stateBytes returns a date or datetime state: bytes, or (from Python 2 era
+// pickles) a str of code points below 256.
+func stateBytes(v any) ([]byte, bool) {
+	switch s := v.(type) {
+	case []byte:
+		return s, true
+	case string:
+		b, err := encodeLatin1([]any{s, "latin1"})
+		if err != nil {
+			return nil, false
+		}
+		return b.([]byte), true
+	}
+	return nil, false
+}
+
+func validDate(d Date) bool {
+	if d.Year < 1 || d.Year > 9999 || d.Month < 1 || d.Month > 12 || d.Day < 1 {
+		return false
+	}
+	return d.Day <= time.Date(d.Year, d.Month+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+func reduceDatetime(args []any) (any, error) {
+	if len(args) < 1 || len(args) > 2 {
+		return nil, pickleErr("datetime arguments")
+	}
+	b, ok := stateBytes(args[0])
+	if !ok || len(b) != 10 {
+		return nil, pickleErr("datetime state")
+	}
+	d := Date{Year: int(b[0])<<8 | int(b[1]), Month: time.Month(b[2] & 0x7f), Day: int(b[3])} // bit 7 of the month is fold
+	h, mi, s := int(b[4]), int(b[5]), int(b[6])
+	us := int(b[7])<<16 | int(b[8])<<8 | int(b[9])
+	if !validDate(d) || h > 23 || mi > 59 || s > 59 || us > 999999 {
+		return nil, pickleErr("datetime out of range")
+	}
+	if len(args) == 1 || args[1] == nil {
+		return NaiveDateTime{time.Date(d.Year, d.Month, d.Day, h, mi, s, us*1000, time.UTC)}, nil
+	}
+	tz, ok := args[1].(pyTZ)
+	if !ok {
+		return nil, pickleErr("datetime tzinfo")
+	}
+	return time.Date(d.Year, d.Month, d.Day, h, mi, s, us*1000, tz.loc), nil
+}
+
+func reduceTimedelta(args []any) (any, error) {
+	if len(args) != 3 {
+		return nil, pickleErr("timedelta arguments")
+	}
+	var n [3]int64
+	for i, a := range args {
+		x, ok := a.(int64)
+		if !ok {
+			return nil, pickleErr("timedelta arguments")
+		}
+		n[i] = x
+	}
+	const maxDays = math.MaxInt64 / int64(24*time.Hour)
+	if n[0] > maxDays || n[0] < -maxDays || n[1] < 0 || n[1] >= 86400 || n[2] < 0 || n[2] >= 1e6 {
+		return nil, pickleErr("timedelta out of time.Duration's range")
+	}
+	d := time.Duration(n[0]) * 24 * time.Hour
+	rest := time.Duration(n[1])*time.Second + time.Duration(n[2])*time.Microsecond
+	if d > 0 && d > math.MaxInt64-rest {
+		return nil, pickleErr("timedelta out of time.Duration's range")
+	}
+	return d + rest, nil
+}
