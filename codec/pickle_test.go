@@ -14,6 +14,7 @@ import (
 
 	"github.com/secureredis/secureredis/codec"
 	"github.com/secureredis/secureredis/internal/pyfernet"
+	"github.com/secureredis/secureredis/pickle"
 )
 
 func bigInt(s string) *big.Int {
@@ -276,15 +277,16 @@ func TestPickleRejectsHostileInput(t *testing.T) {
 			t.Errorf("%s: got %#v, %v; want ErrPickle", name, v, err)
 		}
 	}
-	// A billion laughs through the memo: 60 levels of a list holding the
-	// previous one twice converts each shared list once.
+	// A billion laughs through the memo: 60 levels of a tuple holding the
+	// previous one twice would re-encode as 2^60 lists: refused, as every
+	// value expanding past pickle.MaxExpansion times its pickle.
 	p := []byte("\x80\x04]\x940")
 	for i := range 60 {
 		p = append(p, 'h', byte(i), 'h', byte(i), 0x86, 0x94, '0') // (prev, prev), memoized as i+1
 	}
 	p = append(p, 'h', 60, '.')
-	if _, err := codec.UnmarshalPickle(p); err != nil {
-		t.Errorf("shared nesting: %v", err)
+	if _, err := codec.UnmarshalPickle(p); !errors.Is(err, codec.ErrPickle) || !errors.Is(err, pickle.ErrTooLarge) {
+		t.Errorf("shared nesting: %v, want ErrPickle and pickle.ErrTooLarge", err)
 	}
 	deep := []byte("\x80\x04" + strings.Repeat("]", 2000) + strings.Repeat("a", 1999) + ".")
 	if _, err := codec.UnmarshalPickle(deep); !errors.Is(err, codec.ErrPickle) {

@@ -3,8 +3,13 @@ package pickle
 import (
 	"math"
 	"slices"
+	"strconv"
 	"time"
 )
+
+// maxGlobalName bounds the module and name of a class: the allow-list's are
+// shorter, and a longer one is refused before any copy.
+const maxGlobalName = 32
 
 // lookupGlobal resolves a class or function name against the allow-list,
 // mapping Python 2 module names as Python 3's unpickler does.
@@ -15,6 +20,9 @@ func lookupGlobal(mod, name string) (global, error) {
 	case "copy_reg":
 		mod = "copyreg"
 	}
+	if len(mod) > maxGlobalName || len(name) > maxGlobalName {
+		return global{}, pickleErr("class %s.%s not allowed", quoteClip(mod), quoteClip(name))
+	}
 	g := global{mod, name}
 	switch mod + "." + name {
 	case "datetime.datetime", "datetime.date", "datetime.timedelta", "datetime.timezone",
@@ -22,11 +30,34 @@ func lookupGlobal(mod, name string) (global, error) {
 		"builtins.bytearray", "builtins.bytes", "_codecs.encode":
 		return g, nil
 	}
-	return global{}, pickleErr("class %s.%s not allowed", mod, name)
+	return global{}, pickleErr("class %s.%s not allowed", quoteClip(mod), quoteClip(name))
 }
 
-// call rebuilds the value a REDUCE of g with args makes in Python.
-func (g global) call(args []any) (any, error) {
+// quoteClip quotes s, at most its first maxGlobalName bytes, for an error
+// message: hostile bytes never reach a log or terminal raw.
+func quoteClip(s string) string {
+	if len(s) > maxGlobalName {
+		return strconv.QuoteToASCII(s[:maxGlobalName]) + "..."
+	}
+	return strconv.QuoteToASCII(s)
+}
+
+// call rebuilds the value a REDUCE of g with args makes in Python. Its work
+// is at most linear in the length of the str and bytes arguments, which the
+// memo can hand it many times: that length is charged to u's budget.
+func (g global) call(u *unpickler, args []any) (any, error) {
+	n := 0
+	for _, a := range args {
+		switch a := a.(type) {
+		case string:
+			n += len(a)
+		case []byte:
+			n += len(a)
+		}
+	}
+	if err := u.charge(n); err != nil {
+		return nil, err
+	}
 	switch g.module + "." + g.name {
 	case "datetime.datetime":
 		return reduceDatetime(args)
@@ -85,9 +116,11 @@ func (g global) call(args []any) (any, error) {
 		case len(args) == 1:
 			switch it := args[0].(type) {
 			case *pyList:
-				return &pySet{items: slices.Clone(it.items), frozen: frozen}, nil
+				// Shared, not copied (APPEND only ever appends, and the
+				// clipped slice reallocates on any append).
+				return &pySet{items: slices.Clip(it.items), frozen: frozen}, nil
 			case *pyTuple:
-				return &pySet{items: slices.Clone(it.items), frozen: frozen}, nil
+				return &pySet{items: slices.Clip(it.items), frozen: frozen}, nil
 			}
 		}
 		return nil, pickleErr("set arguments")
@@ -106,7 +139,7 @@ func (g global) call(args []any) (any, error) {
 	case "_codecs.encode":
 		return encodeLatin1(args)
 	}
-	return nil, pickleErr("class %s.%s not callable", g.module, g.name)
+	return nil, pickleErr("class %s.%s not callable", quoteClip(g.module), quoteClip(g.name))
 }
 
 // encodeLatin1 is _codecs.encode(str, "latin1"), which Python uses to pickle

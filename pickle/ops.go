@@ -2,103 +2,163 @@ package pickle
 
 import (
 	"encoding/binary"
-	"errors"
 	"math"
-	"slices"
 	"strconv"
-	"strings"
 )
 
-func (u *unpickler) step(op byte) error {
-	switch op {
-	case 0x80: // PROTO
-		v, err := u.byte()
-		if err != nil {
-			return err
-		}
-		if v > 5 {
-			return pickleErr("unsupported protocol %d", v)
-		}
-	case 0x95: // FRAME: framing is a hint for buffered readers; the data is all here
-		n, err := u.uint(8)
-		if err != nil {
-			return err
-		}
-		if n > uint64(len(u.data)-u.pos) {
-			return pickleErr("truncated frame")
-		}
-	case '(': // MARK
-		u.marks = append(u.marks, len(u.stack))
-	case '0': // POP
-		if len(u.marks) > 0 && len(u.stack) == u.marks[len(u.marks)-1] {
-			u.marks = u.marks[:len(u.marks)-1] // CPython: POP of a mark pops the mark
-			return nil
-		}
-		_, err := u.pop()
-		return err
-	case '1': // POP_MARK
-		_, err := u.popMark()
-		return err
-	case '2': // DUP
-		v, err := u.top()
-		if err != nil {
-			return err
-		}
+// opFunc executes one opcode, whose byte it is given, after reading its
+// arguments from the input.
+type opFunc func(u *unpickler, op byte) error
+
+// opTable maps every opcode this package implements to its function; STOP
+// is run's. A nil entry is an opcode that is refused.
+var opTable = [256]opFunc{
+	// control
+	0x80: opProto,
+	0x95: opFrame,
+	'(':  opMark,
+	'0':  opPop,
+	'1':  opPopMark,
+	'2':  opDup,
+	// constants and numbers
+	'N':  pushConst(nil),
+	0x88: pushConst(true),  // NEWTRUE
+	0x89: pushConst(false), // NEWFALSE
+	'I':  opIntText,        // INT
+	'L':  opLongText,       // LONG
+	'J':  opBinInt(4),      // BININT, signed
+	'K':  opBinInt(1),      // BININT1
+	'M':  opBinInt(2),      // BININT2
+	0x8a: opLong(1, false), // LONG1
+	0x8b: opLong(4, true),  // LONG4
+	'F':  opFloatText,      // FLOAT
+	'G':  opBinFloat,       // BINFLOAT
+	// text and bytes
+	'S':  opStringText,       // STRING
+	'V':  opUnicodeText,      // UNICODE
+	'T':  opBinText(4, true), // BINSTRING
+	'U':  opBinText(1, false),
+	'X':  opBinText(4, false), // BINUNICODE
+	0x8c: opBinText(1, false), // SHORT_BINUNICODE
+	0x8d: opBinText(8, false), // BINUNICODE8
+	'B':  opBinBytes(4),       // BINBYTES
+	'C':  opBinBytes(1),       // SHORT_BINBYTES
+	0x8e: opBinBytes(8),       // BINBYTES8
+	0x96: opBinBytes(8),       // BYTEARRAY8
+	// containers
+	']':  pushNew(func() any { return &pyList{} }),
+	'}':  pushNew(func() any { return &pyDict{} }),
+	')':  pushNew(func() any { return &pyTuple{} }),
+	0x8f: pushNew(func() any { return &pySet{} }), // EMPTY_SET
+	'l':  fromMark(func(items []any) (any, error) { return &pyList{items: items}, nil }),
+	't':  fromMark(func(items []any) (any, error) { return &pyTuple{items: items}, nil }),
+	0x91: fromMark(func(items []any) (any, error) { return &pySet{items: items, frozen: true}, nil }), // FROZENSET
+	'd':  fromMark(func(items []any) (any, error) { d := &pyDict{}; return d, d.add(items) }),
+	0x85: opTupleN, // TUPLE1
+	0x86: opTupleN, // TUPLE2
+	0x87: opTupleN, // TUPLE3
+	'a':  opAppend,
+	'e':  opAppends,
+	0x90: opAddItems,
+	's':  opSetItem,
+	'u':  opSetItems,
+	// memo: MEMOIZE, then PUT, BINPUT, LONG_BINPUT and GET, BINGET,
+	// LONG_BINGET, whose index is text, one byte or four bytes.
+	0x94: func(u *unpickler, _ byte) error { return u.setMemo(uint64(len(u.memo) + len(u.sparse))) },
+	'p':  memoOp(0, (*unpickler).setMemo),
+	'q':  memoOp(1, (*unpickler).setMemo),
+	'r':  memoOp(4, (*unpickler).setMemo),
+	'g':  memoOp(0, (*unpickler).getMemo),
+	'h':  memoOp(1, (*unpickler).getMemo),
+	'j':  memoOp(4, (*unpickler).getMemo),
+	// classes (from the allow-list only) and calls
+	'c':  opGlobal,
+	0x93: opStackGlobal,
+	'R':  opReduce,
+}
+
+func opProto(u *unpickler, _ byte) error {
+	v, err := u.byte()
+	if err == nil && v > 5 {
+		return pickleErr("unsupported protocol %d", v)
+	}
+	return err
+}
+
+// opFrame checks a FRAME's length: framing is a hint for buffered readers,
+// and the data is all here.
+func opFrame(u *unpickler, _ byte) error {
+	n, err := u.uint(8)
+	if err == nil && n > uint64(len(u.data)-u.pos) {
+		return pickleErr("truncated frame")
+	}
+	return err
+}
+
+func opMark(u *unpickler, _ byte) error {
+	u.marks = append(u.marks, len(u.stack))
+	return nil
+}
+
+func opPop(u *unpickler, _ byte) error {
+	if len(u.marks) > 0 && len(u.stack) == u.marks[len(u.marks)-1] {
+		u.marks = u.marks[:len(u.marks)-1] // CPython: POP of a mark pops the mark
+		return nil
+	}
+	_, err := u.pop()
+	return err
+}
+
+func opPopMark(u *unpickler, _ byte) error {
+	_, err := u.popMark()
+	return err
+}
+
+func opDup(u *unpickler, _ byte) error {
+	v, err := u.top()
+	if err == nil {
+		share(v)
 		u.push(v)
-	case 'N':
-		u.push(nil)
-	case 0x88:
-		u.push(true)
-	case 0x89:
-		u.push(false)
-	case 'I': // INT, text
-		s, err := u.line()
+	}
+	return err
+}
+
+func pushConst(v any) opFunc {
+	return func(u *unpickler, _ byte) error {
+		u.push(v)
+		return nil
+	}
+}
+
+func pushNew(f func() any) opFunc {
+	return func(u *unpickler, _ byte) error {
+		u.push(f())
+		return nil
+	}
+}
+
+// opBinInt reads a little-endian integer of size bytes: signed for 4
+// (BININT), unsigned for 1 and 2 (BININT1, BININT2).
+func opBinInt(size int) opFunc {
+	return func(u *unpickler, _ byte) error {
+		x, err := u.uint(size)
 		if err != nil {
 			return err
 		}
-		switch s {
-		case "01":
-			u.push(true)
-		case "00":
-			u.push(false)
-		default:
-			return u.pushIntText(s)
-		}
-	case 'L': // LONG, text
-		s, err := u.line()
-		if err != nil {
-			return err
-		}
-		return u.pushIntText(strings.TrimSuffix(s, "L"))
-	case 'J': // BININT
-		x, err := u.uint(4)
-		if err != nil {
-			return err
-		}
-		u.push(int64(int32(uint32(x))))
-	case 'K': // BININT1
-		x, err := u.uint(1)
-		if err != nil {
-			return err
-		}
-		u.push(int64(x))
-	case 'M': // BININT2
-		x, err := u.uint(2)
-		if err != nil {
-			return err
-		}
-		u.push(int64(x))
-	case 0x8a, 0x8b: // LONG1, LONG4
-		var n uint64
-		var err error
-		if op == 0x8a {
-			n, err = u.uint(1)
+		if size == 4 {
+			u.push(int64(int32(uint32(x))))
 		} else {
-			n, err = u.uint(4)
-			if err == nil && int32(uint32(n)) < 0 {
-				return pickleErr("negative LONG4 length")
-			}
+			u.push(int64(x))
 		}
+		return nil
+	}
+}
+
+// opLong reads LONG1 and LONG4: a length of size bytes, then a two's
+// complement little-endian integer.
+func opLong(size int, signed bool) opFunc {
+	return func(u *unpickler, _ byte) error {
+		n, err := u.length(size, signed)
 		if err != nil {
 			return err
 		}
@@ -107,75 +167,34 @@ func (u *unpickler) step(op byte) error {
 			return err
 		}
 		u.push(decodeLong(b))
-	case 'F': // FLOAT, text
-		s, err := u.line()
-		if err != nil {
-			return err
-		}
-		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-		if err != nil && !errors.Is(err, strconv.ErrRange) {
-			return pickleErr("bad float")
-		}
-		u.push(f)
-	case 'G': // BINFLOAT
-		x, err := u.need(8)
-		if err != nil {
-			return err
-		}
-		u.push(math.Float64frombits(binary.BigEndian.Uint64(x)))
-	case 'S': // STRING: a quoted Python 2 str; Python 3 decodes it as ASCII
-		s, err := u.line()
-		if err != nil {
-			return err
-		}
-		str, err := unquotePy2(s)
-		if err != nil {
-			return err
-		}
-		u.push(str)
-	case 'T', 'U': // BINSTRING, SHORT_BINSTRING
-		n, err := u.lenArg(op == 'T', 4, 1)
+		return nil
+	}
+}
+
+func opBinFloat(u *unpickler, _ byte) error {
+	x, err := u.need(8)
+	if err != nil {
+		return err
+	}
+	u.push(math.Float64frombits(binary.BigEndian.Uint64(x)))
+	return nil
+}
+
+// opBinText reads a length of size bytes, then that much UTF-8 text.
+func opBinText(size int, signed bool) opFunc {
+	return func(u *unpickler, _ byte) error {
+		n, err := u.length(size, signed)
 		if err != nil {
 			return err
 		}
 		return u.pushText(n)
-	case 'V': // UNICODE, raw-unicode-escape
-		s, err := u.line()
-		if err != nil {
-			return err
-		}
-		str, err := rawUnicodeEscape(s)
-		if err != nil {
-			return err
-		}
-		u.push(str)
-	case 'X': // BINUNICODE
-		n, err := u.uint(4)
-		if err != nil {
-			return err
-		}
-		return u.pushText(n)
-	case 0x8c: // SHORT_BINUNICODE
-		n, err := u.uint(1)
-		if err != nil {
-			return err
-		}
-		return u.pushText(n)
-	case 0x8d: // BINUNICODE8
-		n, err := u.uint(8)
-		if err != nil {
-			return err
-		}
-		return u.pushText(n)
-	case 'B', 'C', 0x8e, 0x96: // BINBYTES, SHORT_BINBYTES, BINBYTES8, BYTEARRAY8
-		size := 8
-		switch op {
-		case 'B':
-			size = 4
-		case 'C':
-			size = 1
-		}
-		n, err := u.uint(size)
+	}
+}
+
+// opBinBytes reads a length of size bytes, then that many bytes.
+func opBinBytes(size int) opFunc {
+	return func(u *unpickler, _ byte) error {
+		n, err := u.length(size, false)
 		if err != nil {
 			return err
 		}
@@ -183,233 +202,190 @@ func (u *unpickler) step(op byte) error {
 		if err != nil {
 			return err
 		}
-		u.push(slices.Clone(b))
-	case ']':
-		u.push(&pyList{})
-	case '}':
-		u.push(&pyDict{})
-	case ')':
-		u.push(&pyTuple{})
-	case 0x8f: // EMPTY_SET
-		u.push(&pySet{})
-	case 'l': // LIST
+		u.push(append([]byte{}, b...))
+		return nil
+	}
+}
+
+// fromMark builds a container of the items since the last MARK.
+func fromMark(build func(items []any) (any, error)) opFunc {
+	return func(u *unpickler, _ byte) error {
 		items, err := u.popMark()
 		if err != nil {
 			return err
 		}
-		u.push(&pyList{items: items})
-	case 't': // TUPLE
-		items, err := u.popMark()
-		if err != nil {
-			return err
-		}
-		u.push(&pyTuple{items: items})
-	case 0x85, 0x86, 0x87: // TUPLE1, TUPLE2, TUPLE3
-		n := int(op - 0x84)
-		items := make([]any, n)
-		for i := n - 1; i >= 0; i-- {
-			v, err := u.pop()
-			if err != nil {
-				return err
-			}
-			items[i] = v
-		}
-		u.push(&pyTuple{items: items})
-	case 0x91: // FROZENSET
-		items, err := u.popMark()
-		if err != nil {
-			return err
-		}
-		u.push(&pySet{items: items, frozen: true})
-	case 'd': // DICT
-		items, err := u.popMark()
-		if err != nil {
-			return err
-		}
-		d := &pyDict{}
-		if err := d.add(items); err != nil {
-			return err
-		}
-		u.push(d)
-	case 'a': // APPEND
-		v, err := u.pop()
-		if err != nil {
-			return err
-		}
-		l, err := u.top()
-		if err != nil {
-			return err
-		}
-		pl, ok := l.(*pyList)
-		if !ok {
-			return pickleErr("APPEND to %s", pyTypeName(l))
-		}
-		pl.items = append(pl.items, v)
-	case 'e': // APPENDS
-		items, err := u.popMark()
-		if err != nil {
-			return err
-		}
-		l, err := u.top()
-		if err != nil {
-			return err
-		}
-		pl, ok := l.(*pyList)
-		if !ok {
-			return pickleErr("APPENDS to %s", pyTypeName(l))
-		}
-		pl.items = append(pl.items, items...)
-	case 0x90: // ADDITEMS
-		items, err := u.popMark()
-		if err != nil {
-			return err
-		}
-		s, err := u.top()
-		if err != nil {
-			return err
-		}
-		ps, ok := s.(*pySet)
-		if !ok {
-			return pickleErr("ADDITEMS to %s", pyTypeName(s))
-		}
-		ps.items = append(ps.items, items...)
-	case 's': // SETITEM
-		v, err := u.pop()
-		if err != nil {
-			return err
-		}
-		k, err := u.pop()
-		if err != nil {
-			return err
-		}
-		d, err := u.top()
-		if err != nil {
-			return err
-		}
-		pd, ok := d.(*pyDict)
-		if !ok {
-			return pickleErr("SETITEM on %s", pyTypeName(d))
-		}
-		return pd.add([]any{k, v})
-	case 'u': // SETITEMS
-		items, err := u.popMark()
-		if err != nil {
-			return err
-		}
-		d, err := u.top()
-		if err != nil {
-			return err
-		}
-		pd, ok := d.(*pyDict)
-		if !ok {
-			return pickleErr("SETITEMS on %s", pyTypeName(d))
-		}
-		return pd.add(items)
-	case 0x94: // MEMOIZE
-		return u.setMemo(uint64(len(u.memo)))
-	case 'p': // PUT
-		s, err := u.line()
-		if err != nil {
-			return err
-		}
-		i, err := strconv.ParseUint(s, 10, 63)
-		if err != nil {
-			return pickleErr("bad PUT index")
-		}
-		return u.setMemo(i)
-	case 'q':
-		i, err := u.uint(1)
-		if err != nil {
-			return err
-		}
-		return u.setMemo(i)
-	case 'r':
-		i, err := u.uint(4)
-		if err != nil {
-			return err
-		}
-		return u.setMemo(i)
-	case 'g': // GET
-		s, err := u.line()
-		if err != nil {
-			return err
-		}
-		i, err := strconv.ParseUint(s, 10, 63)
-		if err != nil {
-			return pickleErr("bad GET index")
-		}
-		return u.getMemo(i)
-	case 'h':
-		i, err := u.uint(1)
-		if err != nil {
-			return err
-		}
-		return u.getMemo(i)
-	case 'j':
-		i, err := u.uint(4)
-		if err != nil {
-			return err
-		}
-		return u.getMemo(i)
-	case 'c': // GLOBAL
-		mod, err := u.line()
-		if err != nil {
-			return err
-		}
-		name, err := u.line()
-		if err != nil {
-			return err
-		}
-		g, err := lookupGlobal(mod, name)
-		if err != nil {
-			return err
-		}
-		u.push(g)
-	case 0x93: // STACK_GLOBAL
-		name, err := u.pop()
-		if err != nil {
-			return err
-		}
-		mod, err := u.pop()
-		if err != nil {
-			return err
-		}
-		ms, ok1 := mod.(string)
-		ns, ok2 := name.(string)
-		if !ok1 || !ok2 {
-			return pickleErr("STACK_GLOBAL of non-strings")
-		}
-		g, err := lookupGlobal(ms, ns)
-		if err != nil {
-			return err
-		}
-		u.push(g)
-	case 'R': // REDUCE
-		args, err := u.pop()
-		if err != nil {
-			return err
-		}
-		fn, err := u.pop()
-		if err != nil {
-			return err
-		}
-		g, ok := fn.(global)
-		t, ok2 := args.(*pyTuple)
-		if !ok || !ok2 {
-			return pickleErr("REDUCE of %s", pyTypeName(fn))
-		}
-		v, err := g.call(t.items)
+		v, err := build(items)
 		if err != nil {
 			return err
 		}
 		u.push(v)
-	default:
-		// INST, OBJ, NEWOBJ, NEWOBJ_EX, BUILD, EXT1/2/4, PERSID, BINPERSID,
-		// NEXT_BUFFER, READONLY_BUFFER build arbitrary objects; anything else
-		// is not an opcode.
-		return pickleErr("opcode 0x%02x not supported", op)
+		return nil
 	}
+}
+
+// opTupleN is TUPLE1, TUPLE2 and TUPLE3: a tuple of the top 1 to 3 items.
+func opTupleN(u *unpickler, op byte) error {
+	n := int(op - 0x84)
+	items := make([]any, n)
+	for i := n - 1; i >= 0; i-- {
+		v, err := u.pop()
+		if err != nil {
+			return err
+		}
+		items[i] = v
+	}
+	u.push(&pyTuple{items: items})
 	return nil
 }
 
-// lenArg reads a length of size bytes (bigSize if big); a 4-byte length is
+func opAppend(u *unpickler, _ byte) error {
+	v, err := u.pop()
+	if err != nil {
+		return err
+	}
+	l, err := topAs[*pyList](u, "APPEND")
+	if err != nil {
+		return err
+	}
+	l.items = append(l.items, v)
+	return nil
+}
+
+func opAppends(u *unpickler, _ byte) error {
+	items, err := u.popMark()
+	if err != nil {
+		return err
+	}
+	l, err := topAs[*pyList](u, "APPENDS")
+	if err != nil {
+		return err
+	}
+	l.items = append(l.items, items...)
+	return nil
+}
+
+func opAddItems(u *unpickler, _ byte) error {
+	items, err := u.popMark()
+	if err != nil {
+		return err
+	}
+	s, err := topAs[*pySet](u, "ADDITEMS")
+	if err != nil {
+		return err
+	}
+	s.items = append(s.items, items...)
+	return nil
+}
+
+func opSetItem(u *unpickler, _ byte) error {
+	v, err := u.pop()
+	if err != nil {
+		return err
+	}
+	k, err := u.pop()
+	if err != nil {
+		return err
+	}
+	d, err := topAs[*pyDict](u, "SETITEM")
+	if err != nil {
+		return err
+	}
+	return d.add([]any{k, v})
+}
+
+func opSetItems(u *unpickler, _ byte) error {
+	items, err := u.popMark()
+	if err != nil {
+		return err
+	}
+	d, err := topAs[*pyDict](u, "SETITEMS")
+	if err != nil {
+		return err
+	}
+	return d.add(items)
+}
+
+// memoOp reads a memo index (size 0: a decimal line; else size bytes,
+// little-endian) and applies f to it: setMemo for the PUTs, getMemo for the
+// GETs.
+func memoOp(size int, f func(*unpickler, uint64) error) opFunc {
+	return func(u *unpickler, _ byte) error {
+		var i uint64
+		if size == 0 {
+			s, err := u.line()
+			if err != nil {
+				return err
+			}
+			if i, err = strconv.ParseUint(string(s), 10, 63); err != nil {
+				return pickleErr("bad memo index")
+			}
+		} else {
+			var err error
+			if i, err = u.uint(size); err != nil {
+				return err
+			}
+		}
+		return f(u, i)
+	}
+}
+
+func opGlobal(u *unpickler, _ byte) error {
+	mod, err := u.line()
+	if err != nil {
+		return err
+	}
+	name, err := u.line()
+	if err != nil {
+		return err
+	}
+	g, err := lookupGlobal(string(mod), string(name))
+	if err != nil {
+		return err
+	}
+	u.push(g)
+	return nil
+}
+
+func opStackGlobal(u *unpickler, _ byte) error {
+	name, err := u.pop()
+	if err != nil {
+		return err
+	}
+	mod, err := u.pop()
+	if err != nil {
+		return err
+	}
+	ms, ok1 := mod.(string)
+	ns, ok2 := name.(string)
+	if !ok1 || !ok2 {
+		return pickleErr("STACK_GLOBAL of non-strings")
+	}
+	g, err := lookupGlobal(ms, ns)
+	if err != nil {
+		return err
+	}
+	u.push(g)
+	return nil
+}
+
+func opReduce(u *unpickler, _ byte) error {
+	args, err := u.pop()
+	if err != nil {
+		return err
+	}
+	fn, err := u.pop()
+	if err != nil {
+		return err
+	}
+	g, ok := fn.(global)
+	t, ok2 := args.(*pyTuple)
+	if !ok || !ok2 {
+		return pickleErr("REDUCE of %s", pyTypeName(fn))
+	}
+	v, err := g.call(u, t.items)
+	if err != nil {
+		return err
+	}
+	u.push(v)
+	return nil
+}

@@ -15,6 +15,28 @@ var ErrInvalid = errors.New("pickle: unsupported or malformed pickle")
 // deeper than MaxDepth.
 var ErrUnsupportedValue = errors.New("pickle: unsupported value")
 
+// ErrTooLarge is matched by the errors of Unmarshal for a pickle whose
+// value expands beyond MaxExpansion times its length plus ExpansionSlack,
+// and of Append for a pickle longer than MaxSize. The former also match
+// ErrInvalid, the latter ErrUnsupportedValue.
+var ErrTooLarge = errors.New("pickle: too large")
+
+// MaxExpansion and ExpansionSlack bound what Unmarshal returns: the pickle
+// Append writes for it is at most MaxExpansion times the length of the input
+// plus ExpansionSlack bytes. Python's pickles share an object referenced
+// twice through the memo, so the value of a small pickle can be a large
+// tree; past the bound, Unmarshal fails (ErrTooLarge) instead of returning
+// it. The same bound holds for the copies Unmarshal makes.
+const (
+	MaxExpansion   = 64
+	ExpansionSlack = 1 << 20
+)
+
+// MaxSize bounds the pickle Append writes (the bytes it appends): 128 MiB,
+// the largest value the codec package inflates. Past it, Append fails
+// (ErrTooLarge) instead of growing its output further.
+const MaxSize = 128 << 20
+
 // Protocol is the pickle protocol Append writes: 4, which Python 3.4 and
 // later read, and the default of Python 3.8 to 3.13 (so what django-redis
 // writes there).
@@ -30,8 +52,12 @@ func Marshal(v any) ([]byte, error) { return Append(nil, v) }
 // Append appends the pickle of v (protocol Protocol) to dst. See the package
 // doc for the types it accepts; others wrap ErrUnsupportedValue.
 func Append(dst []byte, v any) ([]byte, error) {
+	e := encoder{start: len(dst), limit: MaxSize}
 	dst = append(dst, 0x80, Protocol)
-	dst, err := appendValue(dst, v, 0)
+	dst, err := e.appendValue(dst, v, 0)
+	if err == nil {
+		err = e.room(dst, 1)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -47,15 +73,28 @@ func Unmarshal(data []byte) (v any, err error) {
 			v, err = nil, fmt.Errorf("%w: internal error", ErrInvalid)
 		}
 	}()
-	u := unpickler{data: data}
+	limit := MaxExpansion*len(data) + ExpansionSlack
+	u := unpickler{data: data, budget: limit}
 	raw, err := u.run()
 	if err != nil {
 		return nil, err
 	}
-	cv := converter{seen: map[any]any{}}
-	return cv.convert(raw, 0)
+	cv := converter{limit: limit}
+	v, _, err = cv.convert(raw, 0)
+	return v, err
 }
 
 func pickleErr(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
 }
+
+// limitError is a bound reached: it matches ErrTooLarge and kind
+// (ErrInvalid for the reader, ErrUnsupportedValue for the writer).
+type limitError struct {
+	kind error
+	msg  string
+}
+
+func (e *limitError) Error() string { return e.msg }
+
+func (e *limitError) Is(target error) bool { return target == ErrTooLarge || target == e.kind }

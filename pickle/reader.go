@@ -1,37 +1,102 @@
 package pickle
 
 import (
+	"bytes"
 	"fmt"
-	"math/big"
-	"slices"
-	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Containers are pointers while the pickle builds them (APPEND and SETITEM
-// mutate what MEMOIZE stored), then converted to Go values once.
+// mutate what MEMOIZE stored), then converted to Go values once. A container
+// that has been memoized or duplicated (the only ways to share one or make a
+// cycle) carries a conv, where the converter keeps its conversion: converted
+// once, while its size counts at every reference (see converter).
 type (
-	pyList  struct{ items []any }
-	pyTuple struct{ items []any }
-	pyDict  struct{ keys, vals []any }
-	pySet   struct {
-		items  []any
+	pyList struct {
+		items []any
+		*conv
+	}
+	pyTuple struct {
+		items []any
+		*conv
+	}
+	pyDict struct {
+		items []any // key, value, key, value, ...
+		*conv
+	}
+	pySet struct {
+		items []any
+		*conv
 		frozen bool
 	}
 	pyTZ   struct{ loc *time.Location }
 	global struct{ module, name string }
 )
 
+// share gives v, if a container, the conv that marks it shared.
+func share(v any) {
+	var c **conv
+	switch x := v.(type) {
+	case *pyList:
+		c = &x.conv
+	case *pyTuple:
+		c = &x.conv
+	case *pyDict:
+		c = &x.conv
+	case *pySet:
+		c = &x.conv
+	default:
+		return
+	}
+	if *c == nil {
+		*c = &conv{}
+	}
+}
+
+// unpickler is the pickle machine: a cursor into the input (never a copy of
+// what is left), the stack, the marks and the memo.
 type unpickler struct {
 	data  []byte
 	pos   int
 	stack []any
 	marks []int
-	memo  map[uint64]any
+	// memo holds the indices Python's picklers use, 0, 1, 2, ... in order;
+	// sparse holds any other index a hand-made pickle puts. No key is in
+	// both, so the memo's length (MEMOIZE's index) is the sum of theirs.
+	memo   []any
+	sparse map[uint64]any
+	// budget is the work left for the copies and scans REDUCE makes of its
+	// arguments (which the memo can hand it many times): see charge.
+	budget int
 }
 
+// run executes opcodes up to STOP and returns the value it leaves.
+func (u *unpickler) run() (any, error) {
+	for {
+		op, err := u.byte()
+		if err != nil {
+			return nil, err
+		}
+		if op == '.' { // STOP
+			if len(u.stack) != 1 || len(u.marks) != 0 {
+				return nil, pickleErr("STOP with %d items on the stack", len(u.stack))
+			}
+			return u.stack[0], nil
+		}
+		f := opTable[op]
+		if f == nil {
+			// INST, OBJ, NEWOBJ, NEWOBJ_EX, BUILD, EXT1/2/4, PERSID,
+			// BINPERSID, NEXT_BUFFER, READONLY_BUFFER build arbitrary
+			// objects; anything else is not an opcode.
+			return nil, pickleErr("opcode 0x%02x not supported", op)
+		}
+		if err := f(u, op); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// need returns the next n bytes of the input, without copying them.
 func (u *unpickler) need(n uint64) ([]byte, error) {
 	if n > uint64(len(u.data)-u.pos) {
 		return nil, pickleErr("truncated")
@@ -49,6 +114,7 @@ func (u *unpickler) byte() (byte, error) {
 	return b[0], nil
 }
 
+// uint reads an n-byte little-endian unsigned integer.
 func (u *unpickler) uint(n int) (uint64, error) {
 	b, err := u.need(uint64(n))
 	if err != nil {
@@ -61,25 +127,55 @@ func (u *unpickler) uint(n int) (uint64, error) {
 	return x, nil
 }
 
-func (u *unpickler) line() (string, error) {
-	i := strings.IndexByte(string(u.data[u.pos:]), '\n')
-	if i < 0 {
-		return "", pickleErr("truncated line")
+// length reads the length argument of an opcode: n bytes, little-endian; a
+// 4-byte length is signed when signed is set (BINSTRING, LONG4).
+func (u *unpickler) length(n int, signed bool) (uint64, error) {
+	x, err := u.uint(n)
+	if err == nil && signed && int32(uint32(x)) < 0 {
+		return 0, pickleErr("negative length")
 	}
-	s := string(u.data[u.pos : u.pos+i])
+	return x, err
+}
+
+// line returns the text argument of a protocol 0 opcode, up to the next
+// newline, as a slice of the input: finding it costs the line's length,
+// whatever follows.
+func (u *unpickler) line() ([]byte, error) {
+	i := bytes.IndexByte(u.data[u.pos:], '\n')
+	if i < 0 {
+		return nil, pickleErr("truncated line")
+	}
+	s := u.data[u.pos : u.pos+i]
 	u.pos += i + 1
 	return s, nil
 }
 
-func (u *unpickler) push(v any) { u.stack = append(u.stack, v) }
+// charge spends n bytes of the work budget, failing once it is spent.
+func (u *unpickler) charge(n int) error {
+	u.budget -= n
+	if u.budget < 0 {
+		return &limitError{ErrInvalid, "pickle: arguments copied beyond the expansion bound"}
+	}
+	return nil
+}
+
+// push doubles the stack when full (append grows large slices by a quarter,
+// which allocates five times the final size on the way).
+func (u *unpickler) push(v any) {
+	if len(u.stack) == cap(u.stack) {
+		s := make([]any, len(u.stack), 2*cap(u.stack)+16)
+		copy(s, u.stack)
+		u.stack = s
+	}
+	u.stack = append(u.stack, v)
+}
 
 func (u *unpickler) pop() (any, error) {
-	if len(u.stack) == 0 || (len(u.marks) > 0 && len(u.stack) <= u.marks[len(u.marks)-1]) {
-		return nil, pickleErr("stack underflow")
+	v, err := u.top()
+	if err == nil {
+		u.stack = u.stack[:len(u.stack)-1]
 	}
-	v := u.stack[len(u.stack)-1]
-	u.stack = u.stack[:len(u.stack)-1]
-	return v, nil
+	return v, err
 }
 
 func (u *unpickler) top() (any, error) {
@@ -89,15 +185,31 @@ func (u *unpickler) top() (any, error) {
 	return u.stack[len(u.stack)-1], nil
 }
 
+// topAs returns the top of the stack, which op expects to be a T.
+func topAs[T any](u *unpickler, op string) (T, error) {
+	var zero T
+	v, err := u.top()
+	if err != nil {
+		return zero, err
+	}
+	t, ok := v.(T)
+	if !ok {
+		return zero, pickleErr("%s on %s", op, pyTypeName(v))
+	}
+	return t, nil
+}
+
 // popMark returns the items pushed since the last MARK and removes them and
-// the mark.
+// the mark. Every item was pushed by one opcode and is popped once, so the
+// copies cost the input's length in all.
 func (u *unpickler) popMark() ([]any, error) {
 	if len(u.marks) == 0 {
 		return nil, pickleErr("no mark")
 	}
 	m := u.marks[len(u.marks)-1]
 	u.marks = u.marks[:len(u.marks)-1]
-	items := slices.Clone(u.stack[m:])
+	items := append([]any(nil), u.stack[m:]...)
+	clear(u.stack[m:])
 	u.stack = u.stack[:m]
 	return items, nil
 }
@@ -107,15 +219,28 @@ func (u *unpickler) setMemo(i uint64) error {
 	if err != nil {
 		return err
 	}
-	if u.memo == nil {
-		u.memo = map[uint64]any{}
+	share(v)
+	switch n := uint64(len(u.memo)); {
+	case i < n:
+		u.memo[i] = v
+	case i == n:
+		u.memo = append(u.memo, v)
+		delete(u.sparse, i)
+	default:
+		if u.sparse == nil {
+			u.sparse = map[uint64]any{}
+		}
+		u.sparse[i] = v
 	}
-	u.memo[i] = v
 	return nil
 }
 
 func (u *unpickler) getMemo(i uint64) error {
-	v, ok := u.memo[i]
+	if i < uint64(len(u.memo)) {
+		u.push(u.memo[i])
+		return nil
+	}
+	v, ok := u.sparse[i]
 	if !ok {
 		return pickleErr("memo %d not found", i)
 	}
@@ -123,97 +248,11 @@ func (u *unpickler) getMemo(i uint64) error {
 	return nil
 }
 
-func (u *unpickler) run() (any, error) {
-	for {
-		op, err := u.byte()
-		if err != nil {
-			return nil, err
-		}
-		if op == '.' { // STOP
-			if len(u.stack) != 1 || len(u.marks) != 0 {
-				return nil, pickleErr("STOP with %d items on the stack", len(u.stack))
-			}
-			return u.stack[0], nil
-		}
-		if err := u.step(op); err != nil {
-			return nil, err
-		}
-	}
-}
-
-// signed, as in BINSTRING.
-func (u *unpickler) lenArg(big bool, bigSize, smallSize int) (uint64, error) {
-	if !big {
-		return u.uint(smallSize)
-	}
-	n, err := u.uint(bigSize)
-	if err == nil && int32(uint32(n)) < 0 {
-		return 0, pickleErr("negative length")
-	}
-	return n, err
-}
-
-func (u *unpickler) pushText(n uint64) error {
-	b, err := u.need(n)
-	if err != nil {
-		return err
-	}
-	if !utf8.Valid(b) {
-		return pickleErr("str is not valid UTF-8")
-	}
-	u.push(string(b))
-	return nil
-}
-
-func (u *unpickler) pushIntText(s string) error {
-	s = strings.TrimSpace(s)
-	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
-		u.push(i)
-		return nil
-	}
-	b, ok := new(big.Int).SetString(s, 10)
-	if !ok || len(s) > 5000 {
-		return pickleErr("bad int")
-	}
-	u.push(b)
-	return nil
-}
-
-// decodeLong reads a little-endian two's complement integer (LONG1, LONG4).
-func decodeLong(b []byte) any {
-	if len(b) == 0 {
-		return int64(0)
-	}
-	if len(b) <= 8 {
-		var x uint64
-		for i := len(b) - 1; i >= 0; i-- {
-			x = x<<8 | uint64(b[i])
-		}
-		shift := 64 - 8*uint(len(b))
-		return int64(x<<shift) >> shift
-	}
-	be := make([]byte, len(b))
-	for i, c := range b {
-		be[len(b)-1-i] = c
-	}
-	n := new(big.Int).SetBytes(be)
-	if b[len(b)-1]&0x80 != 0 {
-		n.Sub(n, new(big.Int).Lsh(big.NewInt(1), uint(8*len(b))))
-	}
-	if n.IsInt64() {
-		return n.Int64()
-	}
-	return n
-}
-
 func (d *pyDict) add(items []any) error {
 	if len(items)%2 != 0 {
 		return pickleErr("odd number of dict items")
 	}
-	for i := 0; i < len(items); i += 2 {
-		d.keys = append(d.keys, items[i])
-		d.vals = append(d.vals, items[i+1])
-	}
+	d.items = append(d.items, items...)
 	return nil
 }
 

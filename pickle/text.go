@@ -1,10 +1,142 @@
 package pickle
 
 import (
+	"bytes"
+	"errors"
+	"math/big"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 )
+
+// maxIntDigits bounds the digits of a text integer (INT, LONG), checked
+// before parsing: Python itself refuses to convert more than 4300.
+const maxIntDigits = 5000
+
+func opIntText(u *unpickler, _ byte) error {
+	s, err := u.line()
+	if err != nil {
+		return err
+	}
+	switch string(s) {
+	case "01":
+		u.push(true)
+		return nil
+	case "00":
+		u.push(false)
+		return nil
+	}
+	return u.pushIntText(s)
+}
+
+func opLongText(u *unpickler, _ byte) error {
+	s, err := u.line()
+	if err != nil {
+		return err
+	}
+	return u.pushIntText(bytes.TrimSuffix(s, []byte("L")))
+}
+
+func opFloatText(u *unpickler, _ byte) error {
+	s, err := u.line()
+	if err != nil {
+		return err
+	}
+	f, err := strconv.ParseFloat(string(bytes.TrimSpace(s)), 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return pickleErr("bad float")
+	}
+	u.push(f)
+	return nil
+}
+
+// opStringText is STRING: a quoted Python 2 str; Python 3 decodes it as
+// ASCII.
+func opStringText(u *unpickler, _ byte) error {
+	s, err := u.line()
+	if err != nil {
+		return err
+	}
+	str, err := unquotePy2(string(s))
+	if err != nil {
+		return err
+	}
+	u.push(str)
+	return nil
+}
+
+// opUnicodeText is UNICODE, in raw-unicode-escape.
+func opUnicodeText(u *unpickler, _ byte) error {
+	s, err := u.line()
+	if err != nil {
+		return err
+	}
+	str, err := rawUnicodeEscape(string(s))
+	if err != nil {
+		return err
+	}
+	u.push(str)
+	return nil
+}
+
+func (u *unpickler) pushText(n uint64) error {
+	b, err := u.need(n)
+	if err != nil {
+		return err
+	}
+	if !utf8.Valid(b) {
+		return pickleErr("str is not valid UTF-8")
+	}
+	u.push(string(b))
+	return nil
+}
+
+// pushIntText parses a decimal integer, its length checked before any
+// conversion (big.Int's is quadratic in the digits).
+func (u *unpickler) pushIntText(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if digits := bytes.TrimLeft(b, "+-"); len(digits) > maxIntDigits {
+		return pickleErr("int of more than %d digits", maxIntDigits)
+	}
+	s := string(b)
+	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+		u.push(i)
+		return nil
+	}
+	n, ok := new(big.Int).SetString(s, 10)
+	if !ok {
+		return pickleErr("bad int")
+	}
+	u.push(n)
+	return nil
+}
+
+// decodeLong reads a little-endian two's complement integer (LONG1, LONG4).
+func decodeLong(b []byte) any {
+	if len(b) == 0 {
+		return int64(0)
+	}
+	if len(b) <= 8 {
+		var x uint64
+		for i := len(b) - 1; i >= 0; i-- {
+			x = x<<8 | uint64(b[i])
+		}
+		shift := 64 - 8*uint(len(b))
+		return int64(x<<shift) >> shift
+	}
+	be := make([]byte, len(b))
+	for i, c := range b {
+		be[len(b)-1-i] = c
+	}
+	n := new(big.Int).SetBytes(be)
+	if b[len(b)-1]&0x80 != 0 {
+		n.Sub(n, new(big.Int).Lsh(big.NewInt(1), uint(8*len(b))))
+	}
+	if n.IsInt64() {
+		return n.Int64()
+	}
+	return n
+}
 
 // unquotePy2 reads the argument of STRING: a repr() of a Python 2 str.
 func unquotePy2(s string) (string, error) {

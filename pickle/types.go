@@ -2,6 +2,7 @@ package pickle
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -79,16 +80,15 @@ func validDecimal(s string) bool {
 	if s[0] == '+' || s[0] == '-' {
 		s = s[1:]
 	}
-	switch lower(s) {
-	case "inf", "infinity", "nan", "snan":
-		return true
-	}
-	if l := lower(s); len(l) > 3 && (l[:3] == "nan" || (len(l) > 4 && l[:4] == "snan")) {
-		rest := l[3:]
-		if l[0] == 's' {
-			rest = l[4:]
+	for _, w := range []string{"inf", "infinity", "nan", "snan"} {
+		if strings.EqualFold(s, w) {
+			return true
 		}
-		return allDigits(rest)
+	}
+	for _, w := range []string{"nan", "snan"} { // NaNs with a payload
+		if len(s) > len(w) && strings.EqualFold(s[:len(w)], w) && allDigits(s[len(w):]) {
+			return true
+		}
 	}
 	i, digits := 0, 0
 	for i < len(s) && isDigit(s[i]) {
@@ -114,16 +114,6 @@ func validDecimal(s string) bool {
 		return true
 	}
 	return i == len(s)
-}
-
-func lower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }

@@ -12,7 +12,25 @@ import (
 	"unicode/utf8"
 )
 
-func appendValue(dst []byte, v any, depth int) ([]byte, error) {
+// encoder writes one pickle, appended to dst from start; room refuses to
+// grow it past limit (MaxSize) before any large copy, and appendValue
+// checks the length at every value, so the output never passes the limit
+// by more than one fixed-size value.
+type encoder struct {
+	start, limit int
+}
+
+func (e *encoder) room(dst []byte, n int) error {
+	if n > e.limit || len(dst)-e.start > e.limit-n {
+		return &limitError{ErrUnsupportedValue, "pickle: unsupported value: pickle longer than MaxSize"}
+	}
+	return nil
+}
+
+func (e *encoder) appendValue(dst []byte, v any, depth int) ([]byte, error) {
+	if err := e.room(dst, 0); err != nil {
+		return nil, err
+	}
 	if depth > MaxDepth {
 		return nil, fmt.Errorf("%w: nested deeper than %d", ErrUnsupportedValue, MaxDepth)
 	}
@@ -25,38 +43,44 @@ func appendValue(dst []byte, v any, depth int) ([]byte, error) {
 		}
 		return append(dst, 0x89), nil
 	case int:
-		return appendInt(dst, int64(x)), nil
+		return e.appendInt(dst, int64(x)), nil
 	case int64:
-		return appendInt(dst, x), nil
+		return e.appendInt(dst, x), nil
 	case int32:
-		return appendInt(dst, int64(x)), nil
+		return e.appendInt(dst, int64(x)), nil
 	case string:
-		return appendString(dst, x)
+		return e.appendString(dst, x)
 	case []byte:
-		return appendBytes(dst, x), nil
+		if err := e.room(dst, len(x)); err != nil {
+			return nil, err
+		}
+		return e.appendBytes(dst, x), nil
 	case float64:
 		dst = append(dst, 'G')
 		return binary.BigEndian.AppendUint64(dst, math.Float64bits(x)), nil
 	case float32:
-		return appendValue(dst, float64(x), depth)
+		return e.appendValue(dst, float64(x), depth)
 	case *big.Int:
 		if x == nil {
 			return append(dst, 'N'), nil
 		}
-		return appendBig(dst, x), nil
+		if err := e.room(dst, x.BitLen()/8); err != nil {
+			return nil, err
+		}
+		return e.appendBig(dst, x), nil
 	case big.Int:
-		return appendBig(dst, &x), nil
+		return e.appendValue(dst, &x, depth)
 	case []any:
-		return appendList(dst, len(x), func(i int) any { return x[i] }, depth)
+		return e.appendList(dst, len(x), func(i int) any { return x[i] }, depth)
 	case Tuple:
-		return appendTuple(dst, x, depth)
+		return e.appendTuple(dst, x, depth)
 	case Set:
 		dst = append(dst, 0x8f)
 		for lo := 0; lo < len(x); lo += 1000 {
 			dst = append(dst, '(')
-			for _, e := range x[lo:min(lo+1000, len(x))] {
+			for _, el := range x[lo:min(lo+1000, len(x))] {
 				var err error
-				if dst, err = appendValue(dst, e, depth+1); err != nil {
+				if dst, err = e.appendValue(dst, el, depth+1); err != nil {
 					return nil, err
 				}
 			}
@@ -65,9 +89,9 @@ func appendValue(dst []byte, v any, depth int) ([]byte, error) {
 		return dst, nil
 	case FrozenSet:
 		dst = append(dst, '(')
-		for _, e := range x {
+		for _, el := range x {
 			var err error
-			if dst, err = appendValue(dst, e, depth+1); err != nil {
+			if dst, err = e.appendValue(dst, el, depth+1); err != nil {
 				return nil, err
 			}
 		}
@@ -78,17 +102,17 @@ func appendValue(dst []byte, v any, depth int) ([]byte, error) {
 			keys = append(keys, k)
 		}
 		slices.Sort(keys) // deterministic output
-		return appendDict(dst, len(keys), func(i int) (any, any) { return keys[i], x[keys[i]] }, depth)
+		return e.appendDict(dst, len(keys), func(i int) (any, any) { return keys[i], x[keys[i]] }, depth)
 	case time.Time:
-		return appendTime(dst, x)
+		return e.appendTime(dst, x)
 	case NaiveDateTime:
-		return appendDatetime(dst, x.Time, false)
+		return e.appendDatetime(dst, x.Time, false)
 	case Date:
 		if !validDate(x) {
 			return nil, fmt.Errorf("%w: date %v out of Python's range", ErrUnsupportedValue, x)
 		}
-		dst = appendGlobal(dst, "datetime", "date")
-		dst = appendBytes(dst, []byte{byte(x.Year >> 8), byte(x.Year), byte(x.Month), byte(x.Day)})
+		dst = e.appendGlobal(dst, "datetime", "date")
+		dst = e.appendBytes(dst, []byte{byte(x.Year >> 8), byte(x.Year), byte(x.Month), byte(x.Day)})
 		return append(dst, 0x85, 'R'), nil
 	case time.Duration:
 		us := int64(x / time.Microsecond)
@@ -97,59 +121,62 @@ func appendValue(dst []byte, v any, depth int) ([]byte, error) {
 		if rem < 0 {
 			days, rem = days-1, rem+86400e6
 		}
-		dst = appendGlobal(dst, "datetime", "timedelta")
-		dst = appendInt(dst, days)
-		dst = appendInt(dst, rem/1e6)
-		dst = appendInt(dst, rem%1e6)
+		dst = e.appendGlobal(dst, "datetime", "timedelta")
+		dst = e.appendInt(dst, days)
+		dst = e.appendInt(dst, rem/1e6)
+		dst = e.appendInt(dst, rem%1e6)
 		return append(dst, 0x87, 'R'), nil
 	case Decimal:
 		if !x.Valid() {
 			return nil, fmt.Errorf("%w: %q is not a Python Decimal", ErrUnsupportedValue, string(x))
 		}
-		dst = appendGlobal(dst, "decimal", "Decimal")
-		dst, _ = appendString(dst, string(x))
+		dst = e.appendGlobal(dst, "decimal", "Decimal")
+		dst, _ = e.appendString(dst, string(x))
 		return append(dst, 0x85, 'R'), nil
 	}
-	return appendReflect(dst, reflect.ValueOf(v), depth)
+	return e.appendReflect(dst, reflect.ValueOf(v), depth)
 }
 
-func appendReflect(dst []byte, rv reflect.Value, depth int) ([]byte, error) {
+func (e *encoder) appendReflect(dst []byte, rv reflect.Value, depth int) ([]byte, error) {
 	switch rv.Kind() {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return appendInt(dst, rv.Int()), nil
+		return e.appendInt(dst, rv.Int()), nil
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
 		u := rv.Uint()
 		if u <= math.MaxInt64 {
-			return appendInt(dst, int64(u)), nil
+			return e.appendInt(dst, int64(u)), nil
 		}
-		return appendBig(dst, new(big.Int).SetUint64(u)), nil
+		return e.appendBig(dst, new(big.Int).SetUint64(u)), nil
 	case reflect.Float32, reflect.Float64:
-		return appendValue(dst, rv.Float(), depth)
+		return e.appendValue(dst, rv.Float(), depth)
 	case reflect.Bool:
-		return appendValue(dst, rv.Bool(), depth)
+		return e.appendValue(dst, rv.Bool(), depth)
 	case reflect.String:
-		return appendString(dst, rv.String())
+		return e.appendString(dst, rv.String())
 	case reflect.Pointer, reflect.Interface:
 		if rv.IsNil() {
 			return append(dst, 'N'), nil
 		}
-		return appendValue(dst, rv.Elem().Interface(), depth+1)
+		return e.appendValue(dst, rv.Elem().Interface(), depth+1)
 	case reflect.Slice, reflect.Array:
 		if rv.Kind() == reflect.Slice && rv.IsNil() {
-			return appendList(dst, 0, nil, depth)
+			return e.appendList(dst, 0, nil, depth)
 		}
 		if rv.Type().Elem().Kind() == reflect.Uint8 {
+			if err := e.room(dst, rv.Len()); err != nil {
+				return nil, err
+			}
 			b := make([]byte, rv.Len())
 			reflect.Copy(reflect.ValueOf(b), rv)
-			return appendBytes(dst, b), nil
+			return e.appendBytes(dst, b), nil
 		}
-		return appendList(dst, rv.Len(), func(i int) any { return rv.Index(i).Interface() }, depth)
+		return e.appendList(dst, rv.Len(), func(i int) any { return rv.Index(i).Interface() }, depth)
 	case reflect.Map:
 		keys := rv.MapKeys()
 		if rv.Type().Key().Kind() == reflect.String {
 			slices.SortFunc(keys, func(a, b reflect.Value) int { return strings.Compare(a.String(), b.String()) })
 		}
-		return appendDict(dst, len(keys), func(i int) (any, any) {
+		return e.appendDict(dst, len(keys), func(i int) (any, any) {
 			return keys[i].Interface(), rv.MapIndex(keys[i]).Interface()
 		}, depth)
 	}
@@ -159,7 +186,7 @@ func appendReflect(dst []byte, rv reflect.Value, depth int) ([]byte, error) {
 	return nil, fmt.Errorf("%w: %s (use a map, or gocache's marshaler for structs)", ErrUnsupportedValue, rv.Type())
 }
 
-func appendInt(dst []byte, i int64) []byte {
+func (e *encoder) appendInt(dst []byte, i int64) []byte {
 	switch {
 	case 0 <= i && i < 256:
 		return append(dst, 'K', byte(i))
@@ -169,12 +196,12 @@ func appendInt(dst []byte, i int64) []byte {
 		dst = append(dst, 'J')
 		return binary.LittleEndian.AppendUint32(dst, uint32(int32(i)))
 	}
-	return appendBig(dst, big.NewInt(i))
+	return e.appendBig(dst, big.NewInt(i))
 }
 
 // appendBig writes LONG1 or LONG4: little-endian two's complement, as
 // few bytes as keep the sign.
-func appendBig(dst []byte, n *big.Int) []byte {
+func (e *encoder) appendBig(dst []byte, n *big.Int) []byte {
 	if n.Sign() == 0 {
 		return append(dst, 0x8a, 0)
 	}
@@ -204,9 +231,12 @@ func appendBig(dst []byte, n *big.Int) []byte {
 	return append(dst, b...)
 }
 
-func appendString(dst []byte, s string) ([]byte, error) {
+func (e *encoder) appendString(dst []byte, s string) ([]byte, error) {
 	if !utf8.ValidString(s) {
 		return nil, fmt.Errorf("%w: string is not valid UTF-8 (use []byte for bytes)", ErrUnsupportedValue)
+	}
+	if err := e.room(dst, len(s)); err != nil {
+		return nil, err
 	}
 	switch n := len(s); {
 	case n < 256:
@@ -221,7 +251,7 @@ func appendString(dst []byte, s string) ([]byte, error) {
 	return append(dst, s...), nil
 }
 
-func appendBytes(dst []byte, b []byte) []byte {
+func (e *encoder) appendBytes(dst []byte, b []byte) []byte {
 	switch n := len(b); {
 	case n < 256:
 		dst = append(dst, 'C', byte(n))
@@ -235,19 +265,19 @@ func appendBytes(dst []byte, b []byte) []byte {
 	return append(dst, b...)
 }
 
-func appendGlobal(dst []byte, mod, name string) []byte {
-	dst, _ = appendString(dst, mod)
-	dst, _ = appendString(dst, name)
+func (e *encoder) appendGlobal(dst []byte, mod, name string) []byte {
+	dst, _ = e.appendString(dst, mod)
+	dst, _ = e.appendString(dst, name)
 	return append(dst, 0x93)
 }
 
-func appendList(dst []byte, n int, at func(int) any, depth int) ([]byte, error) {
+func (e *encoder) appendList(dst []byte, n int, at func(int) any, depth int) ([]byte, error) {
 	dst = append(dst, ']')
 	for lo := 0; lo < n; lo += 1000 {
 		dst = append(dst, '(')
 		for i := lo; i < min(lo+1000, n); i++ {
 			var err error
-			if dst, err = appendValue(dst, at(i), depth+1); err != nil {
+			if dst, err = e.appendValue(dst, at(i), depth+1); err != nil {
 				return nil, err
 			}
 		}
@@ -256,16 +286,16 @@ func appendList(dst []byte, n int, at func(int) any, depth int) ([]byte, error) 
 	return dst, nil
 }
 
-func appendTuple(dst []byte, t Tuple, depth int) ([]byte, error) {
+func (e *encoder) appendTuple(dst []byte, t Tuple, depth int) ([]byte, error) {
 	if len(t) == 0 {
 		return append(dst, ')'), nil
 	}
 	if len(t) > 3 {
 		dst = append(dst, '(')
 	}
-	for _, e := range t {
+	for _, el := range t {
 		var err error
-		if dst, err = appendValue(dst, e, depth+1); err != nil {
+		if dst, err = e.appendValue(dst, el, depth+1); err != nil {
 			return nil, err
 		}
 	}
@@ -275,17 +305,17 @@ func appendTuple(dst []byte, t Tuple, depth int) ([]byte, error) {
 	return append(dst, 0x84+byte(len(t))), nil
 }
 
-func appendDict(dst []byte, n int, at func(int) (any, any), depth int) ([]byte, error) {
+func (e *encoder) appendDict(dst []byte, n int, at func(int) (any, any), depth int) ([]byte, error) {
 	dst = append(dst, '}')
 	for lo := 0; lo < n; lo += 1000 {
 		dst = append(dst, '(')
 		for i := lo; i < min(lo+1000, n); i++ {
 			k, v := at(i)
 			var err error
-			if dst, err = appendValue(dst, k, depth+1); err != nil {
+			if dst, err = e.appendValue(dst, k, depth+1); err != nil {
 				return nil, err
 			}
-			if dst, err = appendValue(dst, v, depth+1); err != nil {
+			if dst, err = e.appendValue(dst, v, depth+1); err != nil {
 				return nil, err
 			}
 		}
@@ -296,21 +326,21 @@ func appendDict(dst []byte, n int, at func(int) (any, any), depth int) ([]byte, 
 
 // appendTime writes an aware datetime: datetime.timezone.utc for UTC,
 // a fixed datetime.timezone for any other offset.
-func appendTime(dst []byte, t time.Time) ([]byte, error) {
-	dst, err := appendDatetime(dst, t, true)
+func (e *encoder) appendTime(dst []byte, t time.Time) ([]byte, error) {
+	dst, err := e.appendDatetime(dst, t, true)
 	if err != nil {
 		return nil, err
 	}
 	_, off := t.Zone()
-	dst = appendGlobal(dst, "datetime", "timezone")
-	dst = appendGlobal(dst, "datetime", "timedelta")
+	dst = e.appendGlobal(dst, "datetime", "timezone")
+	dst = e.appendGlobal(dst, "datetime", "timedelta")
 	days, secs := int64(0), int64(off)
 	if secs < 0 {
 		days, secs = -1, secs+86400
 	}
-	dst = appendInt(dst, days)
-	dst = appendInt(dst, secs)
-	dst = appendInt(dst, 0)
+	dst = e.appendInt(dst, days)
+	dst = e.appendInt(dst, secs)
+	dst = e.appendInt(dst, 0)
 	dst = append(dst, 0x87, 'R') // timedelta(days, secs, 0)
 	dst = append(dst, 0x85, 'R') // timezone(delta)
 	return append(dst, 0x86, 'R'), nil
@@ -318,15 +348,15 @@ func appendTime(dst []byte, t time.Time) ([]byte, error) {
 
 // appendDatetime writes datetime.datetime with its 10-byte state, and,
 // when aware, leaves the REDUCE to the caller, which pushes the tzinfo first.
-func appendDatetime(dst []byte, t time.Time, aware bool) ([]byte, error) {
+func (e *encoder) appendDatetime(dst []byte, t time.Time, aware bool) ([]byte, error) {
 	y, mo, d := t.Date()
 	h, mi, s := t.Clock()
 	if y < 1 || y > 9999 {
 		return nil, fmt.Errorf("%w: year %d out of Python's range", ErrUnsupportedValue, y)
 	}
 	us := t.Nanosecond() / 1000
-	dst = appendGlobal(dst, "datetime", "datetime")
-	dst = appendBytes(dst, []byte{byte(y >> 8), byte(y), byte(mo), byte(d), byte(h), byte(mi), byte(s), byte(us >> 16), byte(us >> 8), byte(us)})
+	dst = e.appendGlobal(dst, "datetime", "datetime")
+	dst = e.appendBytes(dst, []byte{byte(y >> 8), byte(y), byte(mo), byte(d), byte(h), byte(mi), byte(s), byte(us >> 16), byte(us >> 8), byte(us)})
 	if aware {
 		return dst, nil
 	}
