@@ -64,22 +64,23 @@ func (Msgpack) Marshal(v any) ([]byte, error) {
 
 // Unmarshal implements Serializer.
 func (Msgpack) Unmarshal(data []byte) (any, error) {
-	d := msgpack.GetDecoder()
-	defer msgpack.PutDecoder(d)
-	r := bytes.NewReader(data)
-	d.Reset(r)
 	// msgpack v5.4 allocates an array by its declared length before reading
 	// it (vmihailenco/msgpack#376): five bytes can claim 2^32 elements and
-	// kill the process. Walk the value once without building it, so that
-	// every declared length is known to be backed by data, then decode.
-	if err := d.Skip(); err != nil {
+	// kill the process; and it recurses once per level of nesting, so a
+	// deeply nested value overflows the stack, which kills it too. Walk the
+	// value once without building it or recursing, so that every declared
+	// length is known to be backed by data and the depth is at most
+	// maxMsgpackDepth, then decode.
+	n, err := scanMsgpack(data)
+	if err != nil {
 		return nil, err
 	}
-	if r.Len() != 0 {
+	if n != len(data) {
 		return nil, fmt.Errorf("codec: msgpack: trailing data")
 	}
-	r.Reset(data)
-	d.Reset(r)
+	d := msgpack.GetDecoder()
+	defer msgpack.PutDecoder(d)
+	d.Reset(bytes.NewReader(data))
 	d.SetMapDecoder(decodeMsgpackMap)
 	v, err := d.DecodeInterface()
 	if err != nil {
