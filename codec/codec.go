@@ -2,7 +2,6 @@ package codec
 
 import (
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -246,21 +245,60 @@ func (c *Codec) DecodeDetail(storageKey string, token []byte) (Decoded, error) {
 // the maximum age: the plaintext, the index of the key that opened it and the
 // token's timestamp, or ErrInvalidToken.
 func (c *Codec) open(token []byte) (plain []byte, keyIndex int, signed time.Time, err error) {
-	plain, keyIndex, err = c.ring.open(token)
-	if err != nil {
+	plain, keyIndex, signed, err = c.ring.open(token)
+	if err != nil || !c.fresh(signed) {
 		return nil, -1, time.Time{}, ErrInvalidToken
-	}
-	signed, ok := tokenTime(token)
-	if !ok {
-		return nil, -1, time.Time{}, ErrInvalidToken
-	}
-	if c.maxAge > 0 {
-		now := c.now()
-		if now.Sub(signed) > c.maxAge || signed.Sub(now) > maxClockSkew {
-			return nil, -1, time.Time{}, ErrInvalidToken
-		}
 	}
 	return plain, keyIndex, signed, nil
+}
+
+// fresh reports whether a token signed at signed passes the maximum age: not
+// older than it, nor more than maxClockSkew in the future. Without a maximum
+// age every timestamp passes.
+func (c *Codec) fresh(signed time.Time) bool {
+	if c.maxAge <= 0 {
+		return true
+	}
+	now := c.now()
+	return now.Sub(signed) <= c.maxAge && signed.Sub(now) <= maxClockSkew
+}
+
+// Reseal re-encrypts token, read from storageKey, with the ring's first key:
+// the plaintext it decrypts is sealed again byte for byte, under the token's
+// own timestamp, with a new IV. This is Python's MultiFernet.rotate, except
+// that the original timestamp is kept: the serializer, the value's Go type and
+// every byte of the envelope stay as they were written, and so does the age
+// WithMaxAge measures. A token's age is the age of the value in it, and a
+// rotation is not a fresh write: a token 23 hours old when rotated under a
+// 24-hour maximum age expires an hour later, not 24 hours later, so a stale
+// ciphertext replayed into Redis just before a rotation does not come out of
+// it with a new lease of life.
+//
+// Reseal accepts exactly the tokens DecodeDetail accepts under storageKey,
+// except that it does not unmarshal the payload (so a kind from a serializer
+// this codec does not know is re-sealed as it is): the token must open with a
+// key of the ring, pass the maximum age, and carry a known wire-format
+// version bound to storageKey (and to the binding context, if any). Anything
+// else is ErrInvalidToken. keyIndex is the position in the ring of the key
+// that opened token; when it is 0 the token was already under the first key,
+// and Reseal re-seals it all the same. The token is never modified.
+func (c *Codec) Reseal(storageKey string, token []byte) (resealed []byte, keyIndex int, err error) {
+	if c.django != nil {
+		return c.djangoReseal(token)
+	}
+	plain, idx, signed, err := c.open(token)
+	if err != nil {
+		return nil, -1, err
+	}
+	defer clear(plain)
+	if _, _, ok := parseEnvelope(plain, storageKey); !ok {
+		return nil, -1, ErrInvalidToken
+	}
+	tok, err := c.ring.seal(plain, signed, c.random)
+	if err != nil {
+		return nil, -1, fmt.Errorf("codec: encrypt: %w", err)
+	}
+	return tok, idx, nil
 }
 
 // parseEnvelope checks the format byte and the storage key binding and returns
@@ -301,21 +339,4 @@ func (c *Codec) unmarshal(kind byte, payload []byte) (any, error) {
 		return Pickle{}.Unmarshal(payload)
 	}
 	return nil, ErrInvalidToken
-}
-
-// tokenTime reads the Fernet timestamp from the first 12 base64 characters
-// (9 bytes: version and big-endian seconds) of a token.
-func tokenTime(token []byte) (time.Time, bool) {
-	var head [9]byte
-	if len(token) < 12 {
-		return time.Time{}, false
-	}
-	if _, err := base64.URLEncoding.Decode(head[:], token[:12]); err != nil {
-		return time.Time{}, false
-	}
-	ts := binary.BigEndian.Uint64(head[1:])
-	if ts > 1<<62 {
-		return time.Time{}, false
-	}
-	return time.Unix(int64(ts), 0), true
 }

@@ -118,15 +118,9 @@ func (c *Codec) djangoDecode(data []byte) (Decoded, error) {
 			return Decoded{Value: v, KeyIndex: -1, Kind: IDPickle}, nil
 		}
 	}
-	tok := data
-	if comp := c.django.compressor; comp != nil {
-		d, err := comp.Decompress(data)
-		switch {
-		case err == nil:
-			tok = d
-		case errors.Is(err, ErrTooLarge):
-			return Decoded{}, ErrInvalidToken
-		}
+	tok, err := c.djangoToken(data)
+	if err != nil {
+		return Decoded{}, err
 	}
 	plain, idx, signed, err := c.open(tok)
 	if err != nil {
@@ -138,6 +132,53 @@ func (c *Codec) djangoDecode(data []byte) (Decoded, error) {
 		return Decoded{}, ErrInvalidToken
 	}
 	return Decoded{Value: v, KeyIndex: idx, Signed: signed, Kind: IDPickle}, nil
+}
+
+// djangoToken returns the Fernet token in a stored value: the value itself,
+// or, with a compressor, what it decompresses to (a value that does not
+// decompress is taken as it is, as django-redis does).
+func (c *Codec) djangoToken(data []byte) ([]byte, error) {
+	comp := c.django.compressor
+	if comp == nil {
+		return data, nil
+	}
+	d, err := comp.Decompress(data)
+	switch {
+	case err == nil:
+		return d, nil
+	case errors.Is(err, ErrTooLarge):
+		return nil, ErrInvalidToken
+	}
+	return data, nil
+}
+
+// djangoReseal is Reseal in Django mode: the plaintext (the pickle) is
+// sealed again as it is, with the token's timestamp, and compressed with the
+// codec's compressor, if any. An integer stored in clear is ErrPlaintextInt:
+// there is nothing authenticated to re-seal.
+func (c *Codec) djangoReseal(data []byte) ([]byte, int, error) {
+	if _, ok := ParsePlainInt(data); ok {
+		return nil, -1, ErrPlaintextInt
+	}
+	tok, err := c.djangoToken(data)
+	if err != nil {
+		return nil, -1, err
+	}
+	plain, idx, signed, err := c.open(tok)
+	if err != nil {
+		return nil, -1, err
+	}
+	defer clear(plain)
+	out, err := c.ring.seal(plain, signed, c.random)
+	if err != nil {
+		return nil, -1, fmt.Errorf("codec: encrypt: %w", err)
+	}
+	if comp := c.django.compressor; comp != nil {
+		if out, err = comp.Compress(out); err != nil {
+			return nil, -1, fmt.Errorf("codec: %s: %w", comp.Name(), err)
+		}
+	}
+	return out, idx, nil
 }
 
 // maxIntDigits is Python's default limit on int() of a string

@@ -60,9 +60,14 @@ func (r *RotateReport) String() string {
 // decrypts them, and writes the re-encrypted ones with one Lua compare-and-set
 // per key: the token is replaced, its TTL kept (KEEPTTL), only if it is still
 // the one that was read, so a value the application rewrote meanwhile is never
-// replaced by the older one (Conflicts). The value and its serializer are kept
-// as they were. Entries no key opens are counted (Undecryptable) and left
-// alone. It is idempotent: a second run rotates nothing.
+// replaced by the older one (Conflicts). Each token is re-sealed with
+// codec.Codec.Reseal: the plaintext it decrypts is encrypted again byte for
+// byte, so the value, its Go type and its serializer are kept exactly, and so
+// is the token's timestamp, which keeps the codec's max age meaningful: an
+// entry rotated at 23 hours under a 24-hour max age still expires an hour
+// later. Entries no key opens, or too old for the max age, are counted
+// (Undecryptable) and left alone. It is idempotent: a second run rotates
+// nothing.
 //
 // Options: WithBatchSize, WithDryRun, WithProgress. It returns ErrNilStore,
 // ErrNoClient, ErrNotFernet (s's codec must be a *codec.Codec), an invalid
@@ -195,41 +200,23 @@ func rotKeys(es []rotEntry, idx []int) []string {
 	return ks
 }
 
-// reencrypt decrypts e.tok and, if an older key opened it, re-encrypts the
-// value with the first key and the serializer it was written with.
+// reencrypt re-seals e.tok with the first key (codec.Codec.Reseal): the
+// same plaintext, byte for byte, under the token's own timestamp.
 func (r *rotation) reencrypt(e *rotEntry) {
-	d, err := r.c.DecodeDetail(e.key, []byte(e.tok))
+	tok, idx, err := r.c.Reseal(e.key, []byte(e.tok))
 	switch {
+	case errors.Is(err, codec.ErrPlaintextInt):
+		v, _ := codec.ParsePlainInt([]byte(e.tok))
+		if e.newTok, err = r.c.Encode(e.key, v); err != nil {
+			e.state, e.err = rotFailed, &valueError{ErrEncode, err}
+		}
 	case err != nil:
 		e.state, e.tok = rotUndecryptable, ""
-		return
-	case d.KeyIndex == 0:
+	case idx == 0:
 		e.state, e.tok = rotCurrent, ""
-		return
+	default:
+		e.newTok = tok
 	}
-	enc, err := encoderFor(r.c, d.Kind)
-	if err == nil {
-		e.newTok, err = enc.Encode(e.key, d.Value)
-	}
-	if err != nil {
-		e.state, e.err = rotFailed, &valueError{ErrEncode, err}
-	}
-}
-
-// encoderFor returns a codec that encodes with c's first key and writes a
-// value back with the serializer kind it was read with, so that rotation does
-// not change how the application reads it.
-func encoderFor(c *codec.Codec, kind byte) (*codec.Codec, error) {
-	if kind == c.Serializer().ID() {
-		return c, nil
-	}
-	switch kind {
-	case codec.IDMsgpack:
-		return codec.New(c.Ring(), codec.WithSerializer(codec.Msgpack{}))
-	case codec.IDJSON:
-		return codec.New(c.Ring(), codec.WithSerializer(codec.JSON{}))
-	}
-	return c, nil // string and []byte are stored as they are
 }
 
 // readTokens GETs keys[i] for i in live, in one pipeline.
