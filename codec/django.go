@@ -34,8 +34,10 @@ type djangoMode struct {
 // int values unserialized, in clear, even in a "secure" cache. This is on by
 // default (WithPlaintextInts(false) turns it off) and is the original's
 // plaintext leak, and a forgery hole: anyone who can write Redis can plant an
-// integer that both Django and this codec accept. recovery.Audit reports such
-// entries and recovery.Rotate encrypts them.
+// integer that both Django and this codec accept. recovery.Audit and
+// recovery.Rotate report such entries; Rotate encrypts them only when told to
+// (recovery.WithEncryptPlaintextInts), never by default, since nothing
+// authenticates them.
 //
 // Anything else must open with a key of the ring before a single byte of it
 // is unpickled: a plaintext pickle, a tampered token or one made with another

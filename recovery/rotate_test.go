@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"strconv"
 	"strings"
 	"sync"
@@ -370,5 +371,86 @@ func TestRotateReseals(t *testing.T) {
 				t.Errorf("rotate of expired entries = %v, %v; want all undecryptable, left alone", again, err)
 			}
 		})
+	}
+}
+
+// TestRotatePlaintextInts: on a Django alias, integers stored in clear (which
+// anyone who can write Redis can plant) are reported and left in clear, so
+// Audit still reports them; only WithEncryptPlaintextInts encrypts them.
+func TestRotatePlaintextInts(t *testing.T) {
+	srv := redistest.Start(t)
+	client := srv.Client(t, 0)
+	ctx := t.Context()
+	ring, err := codec.NewKeyRing(testKey, otherKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := codec.NewDjango(ring)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newStore(t, client, c, "dj")
+	if err := s.Set(ctx, "genuine", int64(7)); err != nil {
+		t.Fatal(err)
+	}
+	planted := map[string]string{"dj:1:a": "1", "dj:1:b": "-42", "dj:1:c": "123456789012345678901234567890"}
+	for k, v := range planted {
+		if err := client.Set(ctx, k, v, time.Hour).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	snap := snapshot(t, client, "*")
+
+	for _, opts := range [][]recovery.Option{nil, {recovery.WithEncryptPlaintextInts(), recovery.WithDryRun()}} {
+		rep, err := recovery.Rotate(ctx, s, append(opts, recovery.WithSamples(2))...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if opts == nil && (rep.PlaintextInts != 3 || rep.IntsEncrypted != 0 || rep.Current != 1 || rep.Rotated != 0 ||
+			len(rep.PlaintextIntSamples) != 2 || !strings.Contains(rep.String(), "plaintext ints left in clear 3")) {
+			t.Errorf("rotate = %v, samples %v; want 3 plaintext ints left, 2 samples", rep, rep.PlaintextIntSamples)
+		}
+		if opts != nil && (rep.PlaintextInts != 0 || rep.IntsEncrypted != 3 || !rep.DryRun) {
+			t.Errorf("dry run with WithEncryptPlaintextInts = %v; want 3 to encrypt", rep)
+		}
+		for _, k := range rep.PlaintextIntSamples {
+			if _, ok := planted[k]; !ok {
+				t.Errorf("sample %s is not a plaintext int", k)
+			}
+		}
+		if rep.Scanned != rep.Rotated+rep.Current+rep.Undecryptable+rep.PlaintextInts+rep.IntsEncrypted+rep.Conflicts+rep.Vanished+rep.Skipped+rep.Failed {
+			t.Errorf("report does not add up: %v", rep)
+		}
+		if diff := cmp.Diff(snap, snapshot(t, client, "*")); diff != "" {
+			t.Fatalf("Redis changed (-before +after):\n%s", diff)
+		}
+	}
+	if a, err := recovery.Audit(ctx, s); err != nil || a.PlaintextInt != 3 || a.Clean() {
+		t.Errorf("audit after rotate = %v, %v; want the 3 plaintext ints still reported", a, err)
+	}
+
+	rep, err := recovery.Rotate(ctx, s, recovery.WithEncryptPlaintextInts())
+	if err != nil || rep.IntsEncrypted != 3 || rep.PlaintextInts != 0 || rep.Failed != 0 {
+		t.Fatalf("rotate with WithEncryptPlaintextInts = %v, %v", rep, err)
+	}
+	if !strings.Contains(rep.String(), "plaintext ints encrypted 3") {
+		t.Errorf("String() = %s", rep)
+	}
+	for k, v := range planted {
+		tok := client.Get(ctx, k).Val()
+		if tok == v {
+			t.Errorf("%s still in clear", k)
+		}
+		d, err := c.DecodeDetail(k, []byte(tok))
+		want, _ := codec.ParsePlainInt([]byte(v))
+		if err != nil || d.KeyIndex != 0 || cmp.Diff(want, d.Value, cmp.Comparer(func(a, b *big.Int) bool { return a.Cmp(b) == 0 })) != "" {
+			t.Errorf("%s: %+v, %v; want %v", k, d, err, want)
+		}
+		if ttl := client.TTL(ctx, k).Val(); ttl <= 0 {
+			t.Errorf("%s lost its TTL", k)
+		}
+	}
+	if a, err := recovery.Audit(ctx, s); err != nil || !a.Clean() {
+		t.Errorf("audit after encrypting = %v, %v", a, err)
 	}
 }
