@@ -75,6 +75,9 @@ func isNilPointer(v any) bool {
 // (or more than a minute in the future), so a stale ciphertext replayed into
 // Redis is refused. The default, 0, accepts tokens of any age: set it to at
 // least the longest TTL the cache uses, or live entries will read as misses.
+// In Django mode it also refuses integers stored in clear (see NewDjango),
+// which have no timestamp to check. Reseal keeps a token's timestamp, so the
+// maximum age counts from the original write across key rotations.
 func WithMaxAge(d time.Duration) Option {
 	return func(c *Codec) error {
 		if d < 0 {

@@ -32,9 +32,11 @@ type djangoMode struct {
 // that Python's int() accepts (ASCII digits) is that integer, returned as
 // int64 or *big.Int with Decoded.KeyIndex -1, because django-redis stores
 // int values unserialized, in clear, even in a "secure" cache. This is on by
-// default (WithPlaintextInts(false) turns it off) and is the original's
-// plaintext leak, and a forgery hole: anyone who can write Redis can plant an
-// integer that both Django and this codec accept. recovery.Audit and
+// default (WithPlaintextInts(false) turns it off), except with a maximum
+// age (WithMaxAge): an integer in clear carries no timestamp, so it cannot
+// be shown to be younger than the maximum age and is ErrInvalidToken. It is
+// the original's plaintext leak, and a forgery hole: anyone who can write
+// Redis can plant an integer that both Django and this codec accept. recovery.Audit and
 // recovery.Rotate report such entries; Rotate encrypts them only when told to
 // (recovery.WithEncryptPlaintextInts), never by default, since nothing
 // authenticates them.
@@ -92,7 +94,9 @@ func WithCompressor(comp Compressor) Option {
 // WithPlaintextInts sets whether a Django-mode codec reads integers stored
 // in clear as django-redis writes them (see NewDjango). The default is true,
 // which Django compatibility needs; false makes such entries ErrInvalidToken.
-// Either way this codec writes integers encrypted. Only for NewDjango.
+// With a maximum age (WithMaxAge) they are ErrInvalidToken whatever this
+// says: they carry no timestamp, so nothing shows they are not older than
+// it. Either way this codec writes integers encrypted. Only for NewDjango.
 func WithPlaintextInts(on bool) Option {
 	return func(c *Codec) error {
 		if c.django == nil {
@@ -115,7 +119,7 @@ func (c *Codec) Compressor() Compressor {
 }
 
 func (c *Codec) djangoDecode(data []byte) (Decoded, error) {
-	if c.django.plainInts {
+	if c.django.plainInts && c.maxAge == 0 { // an int in clear has no timestamp
 		if v, ok := ParsePlainInt(data); ok {
 			return Decoded{Value: v, KeyIndex: -1, Kind: IDPickle}, nil
 		}

@@ -64,7 +64,8 @@
 // there as genuine; and django-redis stores integers in clear, readable by
 // anyone who reads Redis and forgeable by anyone who writes it (Go writes
 // them encrypted; reading them is on by default for compatibility, and
-// WithPlaintextInts(false) refuses them). Use the native format for what only
+// WithPlaintextInts(false) refuses them, as does WithMaxAge, since they carry
+// no timestamp). Use the native format for what only
 // Go reads. What stays: nothing is unpickled before it passes Fernet
 // authentication (a plaintext or tampered pickle is ErrInvalidToken, so a
 // pickle from an attacker reaches neither this decoder nor Django's), and
