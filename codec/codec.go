@@ -2,7 +2,6 @@ package codec
 
 import (
 	"crypto/rand"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -10,18 +9,6 @@ import (
 	"sync"
 	"time"
 )
-
-// Wire format constants; see the package documentation.
-const (
-	formatVersion1 byte = 1
-	flagKeyBound   byte = 1
-
-	// maxClockSkew is how far in the future a token's timestamp may be when a
-	// maximum age is set, as in the Fernet specification.
-	maxClockSkew = 60 * time.Second
-)
-
-func formatByte(version, kind, flags byte) byte { return version<<5 | kind<<1 | flags }
 
 // Codec turns values into Fernet tokens bound to their storage key, and back.
 // It does no I/O. A Codec is immutable and safe for concurrent use.
@@ -31,6 +18,7 @@ type Codec struct {
 	maxAge     time.Duration
 	now        func() time.Time
 	random     io.Reader   // IVs: crypto/rand unless WithRandom
+	context    string      // WithBindingContext; "" for none (envelope.go)
 	django     *djangoMode // set by NewDjango: no envelope, pickle (django.go)
 }
 
@@ -172,41 +160,6 @@ func (c *Codec) Encode(storageKey string, value any) ([]byte, error) {
 	return tok, nil
 }
 
-func (c *Codec) appendEnvelope(dst []byte, storageKey string, value any) ([]byte, error) {
-	var kind byte
-	var payload []byte
-	switch v := value.(type) {
-	case string:
-		kind = idString
-		dst = appendHeader(dst, kind, storageKey, len(v))
-		return append(dst, v...), nil
-	case []byte:
-		kind = idBytes
-		dst = appendHeader(dst, kind, storageKey, len(v))
-		return append(dst, v...), nil
-	default:
-		b, err := c.serializer.Marshal(value)
-		if err != nil {
-			if !errors.Is(err, ErrUnsupportedValue) { // a custom serializer's own error
-				err = fmt.Errorf("%w: %s: %w", ErrUnsupportedValue, c.serializer.Name(), err)
-			}
-			return nil, err
-		}
-		kind, payload = c.serializer.ID(), b
-	}
-	dst = appendHeader(dst, kind, storageKey, len(payload))
-	return append(dst, payload...), nil
-}
-
-func appendHeader(dst []byte, kind byte, storageKey string, payloadLen int) []byte {
-	if need := 1 + binary.MaxVarintLen64 + len(storageKey) + payloadLen; cap(dst) < need {
-		dst = make([]byte, 0, need)
-	}
-	dst = append(dst, formatByte(formatVersion1, kind, flagKeyBound))
-	dst = binary.AppendUvarint(dst, uint64(len(storageKey)))
-	return append(dst, storageKey...)
-}
-
 // Decode returns the value of a token read from storageKey. Every failure is
 // ErrInvalidToken (see its documentation). The token is never modified, so it
 // may alias read-only memory.
@@ -233,7 +186,7 @@ func (c *Codec) DecodeDetail(storageKey string, token []byte) (Decoded, error) {
 	if err != nil {
 		return Decoded{}, err
 	}
-	kind, payload, ok := parseEnvelope(plain, storageKey)
+	kind, payload, ok := c.parseEnvelope(plain, storageKey)
 	if !ok {
 		return Decoded{}, ErrInvalidToken
 	}
@@ -294,7 +247,7 @@ func (c *Codec) Reseal(storageKey string, token []byte) (resealed []byte, keyInd
 		return nil, -1, err
 	}
 	defer clear(plain)
-	if _, _, ok := parseEnvelope(plain, storageKey); !ok {
+	if _, _, ok := c.parseEnvelope(plain, storageKey); !ok {
 		return nil, -1, ErrInvalidToken
 	}
 	tok, err := c.ring.seal(plain, signed, c.random)
@@ -302,28 +255,6 @@ func (c *Codec) Reseal(storageKey string, token []byte) (resealed []byte, keyInd
 		return nil, -1, fmt.Errorf("codec: encrypt: %w", err)
 	}
 	return tok, idx, nil
-}
-
-// parseEnvelope checks the format byte and the storage key binding and returns
-// the serializer ID and the payload.
-func parseEnvelope(plain []byte, storageKey string) (kind byte, payload []byte, ok bool) {
-	if len(plain) < 2 {
-		return 0, nil, false
-	}
-	f := plain[0]
-	if f>>5 != formatVersion1 || f&1 != flagKeyBound {
-		return 0, nil, false
-	}
-	kind = f >> 1 & 0x0f
-	n, w := binary.Uvarint(plain[1:])
-	if w <= 0 || n != uint64(len(storageKey)) {
-		return 0, nil, false
-	}
-	rest := plain[1+w:]
-	if uint64(len(rest)) < n || string(rest[:n]) != storageKey {
-		return 0, nil, false
-	}
-	return kind, rest[n:], true
 }
 
 func (c *Codec) unmarshal(kind byte, payload []byte) (any, error) {

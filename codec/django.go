@@ -48,7 +48,8 @@ type djangoMode struct {
 //
 // Options: WithCompressor, WithPlaintextInts, WithMaxAge, WithClock,
 // WithRandom.
-// WithSerializer is refused: Django mode always pickles. The codec is
+// WithSerializer and WithBindingContext are refused: Django mode always
+// pickles, with no envelope. The codec is
 // immutable and safe for concurrent use.
 func NewDjango(ring *KeyRing, opts ...Option) (*Codec, error) {
 	if ring == nil || len(ring.keys) == 0 {
@@ -62,6 +63,9 @@ func NewDjango(ring *KeyRing, opts ...Option) (*Codec, error) {
 	}
 	if _, ok := c.serializer.(Pickle); !ok {
 		return nil, errors.New("codec: Django mode always pickles: WithSerializer does not apply")
+	}
+	if c.context != "" {
+		return nil, errors.New("codec: the Django format has no envelope: WithBindingContext does not apply")
 	}
 	return c, nil
 }
