@@ -382,8 +382,12 @@ func TestDjangoRecovery(t *testing.T) {
 		t.Errorf("audit with Django's ints: %v, want 3 plaintext-int", a)
 	}
 	rot, err := recovery.Rotate(ctx, secure)
-	if err != nil || rot.Rotated != 3 {
-		t.Errorf("rotate encrypts the plaintext ints: %v, %v", rot, err)
+	if err != nil || rot.PlaintextInts != 3 || rot.IntsEncrypted != 0 {
+		t.Errorf("rotate leaves the plaintext ints: %v, %v", rot, err)
+	}
+	rot, err = recovery.Rotate(ctx, secure, recovery.WithEncryptPlaintextInts())
+	if err != nil || rot.IntsEncrypted != 3 {
+		t.Errorf("rotate encrypts the plaintext ints on request: %v, %v", rot, err)
 	}
 	var ints map[string]pyCheck
 	e.django(t, &ints, "check", "default", "t:", "int", "int_neg", "int_big")

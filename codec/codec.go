@@ -2,8 +2,6 @@ package codec
 
 import (
 	"crypto/rand"
-	"encoding/base64"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -11,18 +9,6 @@ import (
 	"sync"
 	"time"
 )
-
-// Wire format constants; see the package documentation.
-const (
-	formatVersion1 byte = 1
-	flagKeyBound   byte = 1
-
-	// maxClockSkew is how far in the future a token's timestamp may be when a
-	// maximum age is set, as in the Fernet specification.
-	maxClockSkew = 60 * time.Second
-)
-
-func formatByte(version, kind, flags byte) byte { return version<<5 | kind<<1 | flags }
 
 // Codec turns values into Fernet tokens bound to their storage key, and back.
 // It does no I/O. A Codec is immutable and safe for concurrent use.
@@ -32,6 +18,7 @@ type Codec struct {
 	maxAge     time.Duration
 	now        func() time.Time
 	random     io.Reader   // IVs: crypto/rand unless WithRandom
+	context    string      // WithBindingContext; "" for none (envelope.go)
 	django     *djangoMode // set by NewDjango: no envelope, pickle (django.go)
 }
 
@@ -76,6 +63,9 @@ func isNilPointer(v any) bool {
 // (or more than a minute in the future), so a stale ciphertext replayed into
 // Redis is refused. The default, 0, accepts tokens of any age: set it to at
 // least the longest TTL the cache uses, or live entries will read as misses.
+// In Django mode it also refuses integers stored in clear (see NewDjango),
+// which have no timestamp to check. Reseal keeps a token's timestamp, so the
+// maximum age counts from the original write across key rotations.
 func WithMaxAge(d time.Duration) Option {
 	return func(c *Codec) error {
 		if d < 0 {
@@ -170,41 +160,6 @@ func (c *Codec) Encode(storageKey string, value any) ([]byte, error) {
 	return tok, nil
 }
 
-func (c *Codec) appendEnvelope(dst []byte, storageKey string, value any) ([]byte, error) {
-	var kind byte
-	var payload []byte
-	switch v := value.(type) {
-	case string:
-		kind = idString
-		dst = appendHeader(dst, kind, storageKey, len(v))
-		return append(dst, v...), nil
-	case []byte:
-		kind = idBytes
-		dst = appendHeader(dst, kind, storageKey, len(v))
-		return append(dst, v...), nil
-	default:
-		b, err := c.serializer.Marshal(value)
-		if err != nil {
-			if !errors.Is(err, ErrUnsupportedValue) { // a custom serializer's own error
-				err = fmt.Errorf("%w: %s: %w", ErrUnsupportedValue, c.serializer.Name(), err)
-			}
-			return nil, err
-		}
-		kind, payload = c.serializer.ID(), b
-	}
-	dst = appendHeader(dst, kind, storageKey, len(payload))
-	return append(dst, payload...), nil
-}
-
-func appendHeader(dst []byte, kind byte, storageKey string, payloadLen int) []byte {
-	if need := 1 + binary.MaxVarintLen64 + len(storageKey) + payloadLen; cap(dst) < need {
-		dst = make([]byte, 0, need)
-	}
-	dst = append(dst, formatByte(formatVersion1, kind, flagKeyBound))
-	dst = binary.AppendUvarint(dst, uint64(len(storageKey)))
-	return append(dst, storageKey...)
-}
-
 // Decode returns the value of a token read from storageKey. Every failure is
 // ErrInvalidToken (see its documentation). The token is never modified, so it
 // may alias read-only memory.
@@ -231,7 +186,7 @@ func (c *Codec) DecodeDetail(storageKey string, token []byte) (Decoded, error) {
 	if err != nil {
 		return Decoded{}, err
 	}
-	kind, payload, ok := parseEnvelope(plain, storageKey)
+	kind, payload, ok := c.parseEnvelope(plain, storageKey)
 	if !ok {
 		return Decoded{}, ErrInvalidToken
 	}
@@ -246,43 +201,60 @@ func (c *Codec) DecodeDetail(storageKey string, token []byte) (Decoded, error) {
 // the maximum age: the plaintext, the index of the key that opened it and the
 // token's timestamp, or ErrInvalidToken.
 func (c *Codec) open(token []byte) (plain []byte, keyIndex int, signed time.Time, err error) {
-	plain, keyIndex, err = c.ring.open(token)
-	if err != nil {
+	plain, keyIndex, signed, err = c.ring.open(token)
+	if err != nil || !c.fresh(signed) {
 		return nil, -1, time.Time{}, ErrInvalidToken
-	}
-	signed, ok := tokenTime(token)
-	if !ok {
-		return nil, -1, time.Time{}, ErrInvalidToken
-	}
-	if c.maxAge > 0 {
-		now := c.now()
-		if now.Sub(signed) > c.maxAge || signed.Sub(now) > maxClockSkew {
-			return nil, -1, time.Time{}, ErrInvalidToken
-		}
 	}
 	return plain, keyIndex, signed, nil
 }
 
-// parseEnvelope checks the format byte and the storage key binding and returns
-// the serializer ID and the payload.
-func parseEnvelope(plain []byte, storageKey string) (kind byte, payload []byte, ok bool) {
-	if len(plain) < 2 {
-		return 0, nil, false
+// fresh reports whether a token signed at signed passes the maximum age: not
+// older than it, nor more than maxClockSkew in the future. Without a maximum
+// age every timestamp passes.
+func (c *Codec) fresh(signed time.Time) bool {
+	if c.maxAge <= 0 {
+		return true
 	}
-	f := plain[0]
-	if f>>5 != formatVersion1 || f&1 != flagKeyBound {
-		return 0, nil, false
+	now := c.now()
+	return now.Sub(signed) <= c.maxAge && signed.Sub(now) <= maxClockSkew
+}
+
+// Reseal re-encrypts token, read from storageKey, with the ring's first key:
+// the plaintext it decrypts is sealed again byte for byte, under the token's
+// own timestamp, with a new IV. This is Python's MultiFernet.rotate, except
+// that the original timestamp is kept: the serializer, the value's Go type and
+// every byte of the envelope stay as they were written, and so does the age
+// WithMaxAge measures. A token's age is the age of the value in it, and a
+// rotation is not a fresh write: a token 23 hours old when rotated under a
+// 24-hour maximum age expires an hour later, not 24 hours later, so a stale
+// ciphertext replayed into Redis just before a rotation does not come out of
+// it with a new lease of life.
+//
+// Reseal accepts exactly the tokens DecodeDetail accepts under storageKey,
+// except that it does not unmarshal the payload (so a kind from a serializer
+// this codec does not know is re-sealed as it is): the token must open with a
+// key of the ring, pass the maximum age, and carry a known wire-format
+// version bound to storageKey (and to the binding context, if any). Anything
+// else is ErrInvalidToken. keyIndex is the position in the ring of the key
+// that opened token; when it is 0 the token was already under the first key,
+// and Reseal re-seals it all the same. The token is never modified.
+func (c *Codec) Reseal(storageKey string, token []byte) (resealed []byte, keyIndex int, err error) {
+	if c.django != nil {
+		return c.djangoReseal(token)
 	}
-	kind = f >> 1 & 0x0f
-	n, w := binary.Uvarint(plain[1:])
-	if w <= 0 || n != uint64(len(storageKey)) {
-		return 0, nil, false
+	plain, idx, signed, err := c.open(token)
+	if err != nil {
+		return nil, -1, err
 	}
-	rest := plain[1+w:]
-	if uint64(len(rest)) < n || string(rest[:n]) != storageKey {
-		return 0, nil, false
+	defer clear(plain)
+	if _, _, ok := c.parseEnvelope(plain, storageKey); !ok {
+		return nil, -1, ErrInvalidToken
 	}
-	return kind, rest[n:], true
+	tok, err := c.ring.seal(plain, signed, c.random)
+	if err != nil {
+		return nil, -1, fmt.Errorf("codec: encrypt: %w", err)
+	}
+	return tok, idx, nil
 }
 
 func (c *Codec) unmarshal(kind byte, payload []byte) (any, error) {
@@ -301,21 +273,4 @@ func (c *Codec) unmarshal(kind byte, payload []byte) (any, error) {
 		return Pickle{}.Unmarshal(payload)
 	}
 	return nil, ErrInvalidToken
-}
-
-// tokenTime reads the Fernet timestamp from the first 12 base64 characters
-// (9 bytes: version and big-endian seconds) of a token.
-func tokenTime(token []byte) (time.Time, bool) {
-	var head [9]byte
-	if len(token) < 12 {
-		return time.Time{}, false
-	}
-	if _, err := base64.URLEncoding.Decode(head[:], token[:12]); err != nil {
-		return time.Time{}, false
-	}
-	ts := binary.BigEndian.Uint64(head[1:])
-	if ts > 1<<62 {
-		return time.Time{}, false
-	}
-	return time.Unix(int64(ts), 0), true
 }

@@ -32,10 +32,14 @@ type djangoMode struct {
 // that Python's int() accepts (ASCII digits) is that integer, returned as
 // int64 or *big.Int with Decoded.KeyIndex -1, because django-redis stores
 // int values unserialized, in clear, even in a "secure" cache. This is on by
-// default (WithPlaintextInts(false) turns it off) and is the original's
-// plaintext leak, and a forgery hole: anyone who can write Redis can plant an
-// integer that both Django and this codec accept. recovery.Audit reports such
-// entries and recovery.Rotate encrypts them.
+// default (WithPlaintextInts(false) turns it off), except with a maximum
+// age (WithMaxAge): an integer in clear carries no timestamp, so it cannot
+// be shown to be younger than the maximum age and is ErrInvalidToken. It is
+// the original's plaintext leak, and a forgery hole: anyone who can write
+// Redis can plant an integer that both Django and this codec accept. recovery.Audit and
+// recovery.Rotate report such entries; Rotate encrypts them only when told to
+// (recovery.WithEncryptPlaintextInts), never by default, since nothing
+// authenticates them.
 //
 // Anything else must open with a key of the ring before a single byte of it
 // is unpickled: a plaintext pickle, a tampered token or one made with another
@@ -44,7 +48,8 @@ type djangoMode struct {
 //
 // Options: WithCompressor, WithPlaintextInts, WithMaxAge, WithClock,
 // WithRandom.
-// WithSerializer is refused: Django mode always pickles. The codec is
+// WithSerializer and WithBindingContext are refused: Django mode always
+// pickles, with no envelope. The codec is
 // immutable and safe for concurrent use.
 func NewDjango(ring *KeyRing, opts ...Option) (*Codec, error) {
 	if ring == nil || len(ring.keys) == 0 {
@@ -58,6 +63,9 @@ func NewDjango(ring *KeyRing, opts ...Option) (*Codec, error) {
 	}
 	if _, ok := c.serializer.(Pickle); !ok {
 		return nil, errors.New("codec: Django mode always pickles: WithSerializer does not apply")
+	}
+	if c.context != "" {
+		return nil, errors.New("codec: the Django format has no envelope: WithBindingContext does not apply")
 	}
 	return c, nil
 }
@@ -90,7 +98,9 @@ func WithCompressor(comp Compressor) Option {
 // WithPlaintextInts sets whether a Django-mode codec reads integers stored
 // in clear as django-redis writes them (see NewDjango). The default is true,
 // which Django compatibility needs; false makes such entries ErrInvalidToken.
-// Either way this codec writes integers encrypted. Only for NewDjango.
+// With a maximum age (WithMaxAge) they are ErrInvalidToken whatever this
+// says: they carry no timestamp, so nothing shows they are not older than
+// it. Either way this codec writes integers encrypted. Only for NewDjango.
 func WithPlaintextInts(on bool) Option {
 	return func(c *Codec) error {
 		if c.django == nil {
@@ -113,20 +123,14 @@ func (c *Codec) Compressor() Compressor {
 }
 
 func (c *Codec) djangoDecode(data []byte) (Decoded, error) {
-	if c.django.plainInts {
+	if c.django.plainInts && c.maxAge == 0 { // an int in clear has no timestamp
 		if v, ok := ParsePlainInt(data); ok {
 			return Decoded{Value: v, KeyIndex: -1, Kind: IDPickle}, nil
 		}
 	}
-	tok := data
-	if comp := c.django.compressor; comp != nil {
-		d, err := comp.Decompress(data)
-		switch {
-		case err == nil:
-			tok = d
-		case errors.Is(err, ErrTooLarge):
-			return Decoded{}, ErrInvalidToken
-		}
+	tok, err := c.djangoToken(data)
+	if err != nil {
+		return Decoded{}, err
 	}
 	plain, idx, signed, err := c.open(tok)
 	if err != nil {
@@ -138,6 +142,53 @@ func (c *Codec) djangoDecode(data []byte) (Decoded, error) {
 		return Decoded{}, ErrInvalidToken
 	}
 	return Decoded{Value: v, KeyIndex: idx, Signed: signed, Kind: IDPickle}, nil
+}
+
+// djangoToken returns the Fernet token in a stored value: the value itself,
+// or, with a compressor, what it decompresses to (a value that does not
+// decompress is taken as it is, as django-redis does).
+func (c *Codec) djangoToken(data []byte) ([]byte, error) {
+	comp := c.django.compressor
+	if comp == nil {
+		return data, nil
+	}
+	d, err := comp.Decompress(data)
+	switch {
+	case err == nil:
+		return d, nil
+	case errors.Is(err, ErrTooLarge):
+		return nil, ErrInvalidToken
+	}
+	return data, nil
+}
+
+// djangoReseal is Reseal in Django mode: the plaintext (the pickle) is
+// sealed again as it is, with the token's timestamp, and compressed with the
+// codec's compressor, if any. An integer stored in clear is ErrPlaintextInt:
+// there is nothing authenticated to re-seal.
+func (c *Codec) djangoReseal(data []byte) ([]byte, int, error) {
+	if _, ok := ParsePlainInt(data); ok {
+		return nil, -1, ErrPlaintextInt
+	}
+	tok, err := c.djangoToken(data)
+	if err != nil {
+		return nil, -1, err
+	}
+	plain, idx, signed, err := c.open(tok)
+	if err != nil {
+		return nil, -1, err
+	}
+	defer clear(plain)
+	out, err := c.ring.seal(plain, signed, c.random)
+	if err != nil {
+		return nil, -1, fmt.Errorf("codec: encrypt: %w", err)
+	}
+	if comp := c.django.compressor; comp != nil {
+		if out, err = comp.Compress(out); err != nil {
+			return nil, -1, fmt.Errorf("codec: %s: %w", comp.Name(), err)
+		}
+	}
+	return out, idx, nil
 }
 
 // maxIntDigits is Python's default limit on int() of a string

@@ -117,9 +117,22 @@ func TestDjangoMaxAge(t *testing.T) {
 	clock := func() time.Time { return now }
 	c := newDjango(t, newRing(t, keyA), codec.WithClock(clock), codec.WithMaxAge(time.Minute))
 	tok, _ := c.Encode("k", "v")
+	intTok, _ := c.Encode("k", 42)
+	if v, err := c.Decode("k", intTok); err != nil || v != int64(42) {
+		t.Errorf("encrypted int within the max age: %v, %v", v, err)
+	}
 	now = now.Add(2 * time.Minute)
 	if _, err := c.Decode("k", tok); !errors.Is(err, codec.ErrInvalidToken) {
 		t.Errorf("expired token: %v", err)
+	}
+	// An integer in clear has no timestamp: with a max age it is refused,
+	// even with WithPlaintextInts(true).
+	for _, c := range []*codec.Codec{c, newDjango(t, newRing(t, keyA), codec.WithMaxAge(time.Hour), codec.WithPlaintextInts(true))} {
+		for _, plain := range []string{"42", "-1", "123456789012345678901234567890"} {
+			if v, err := c.Decode("k", []byte(plain)); !errors.Is(err, codec.ErrInvalidToken) || v != nil {
+				t.Errorf("plaintext int %s with a max age: %v, %v; want ErrInvalidToken", plain, v, err)
+			}
+		}
 	}
 }
 

@@ -20,19 +20,33 @@
 // A stored value is a standard Fernet token (spec: version 0x80, 64-bit
 // big-endian timestamp, 128-bit IV, AES-128-CBC ciphertext with PKCS#7
 // padding, HMAC-SHA256, all URL-safe base64 with padding), so Python's
-// cryptography.fernet opens it with the same key. Its plaintext, version 1:
+// cryptography.fernet opens it with the same key. Its plaintext, version 1
+// (a codec without a binding context, the default):
 //
 //	byte 0      format byte: bits 7-5 version (1), bits 4-1 kind, bit 0 key-bound (1)
 //	uvarint     length of the storage key
 //	bytes       the storage key, e.g. "app1:secure:1:user:42"
 //	bytes       the payload, to the end
 //
+// Version 2 (a codec made WithBindingContext) puts the binding context
+// before the storage key:
+//
+//	byte 0      format byte: bits 7-5 version (2), bits 4-1 kind, bit 0 key-bound (1)
+//	uvarint     length of the binding context (1 to MaxBindingContextLen)
+//	bytes       the binding context, e.g. "production"
+//	uvarint     length of the storage key
+//	bytes       the storage key
+//	bytes       the payload, to the end
+//
 // Kinds: 0 []byte, 1 string (the payload is the value itself), 2 msgpack,
 // 3 JSON, 4 pickle (Pickle), 8-15 custom serializers.
 // A format byte of version 1 is 0x21 ([]byte), 0x23 (string), 0x25 (msgpack)
-// or 0x27 (JSON). Any other version, a clear key-bound bit, or a kind the codec
-// does not know is rejected, never guessed. The layout is pinned by the golden
-// tokens in testdata/ (fixed key, IV and clock).
+// or 0x27 (JSON); of version 2, 0x41, 0x43, 0x45 or 0x47. A codec reads only
+// the version it writes: version 1 without a binding context, version 2 with
+// its own context (byte for byte). Any other version, a clear key-bound bit,
+// an empty or different context, or a kind the codec does not know is
+// rejected, never guessed. The layouts are pinned by the golden tokens in
+// testdata/ (fixed key, IV and clock).
 //
 // # Django wire format
 //
@@ -54,9 +68,18 @@
 // opaque error ErrInvalidToken, whatever the cause. Because the storage key is
 // inside the authenticated plaintext, a token copied or renamed to another key
 // does not decode there: one user's entry cannot be planted under another
-// user's key. WithMaxAge bounds how old a token may be, which limits replay of
-// an old ciphertext into Redis; without it, any token ever written under a key
-// with a key still in the ring is accepted there.
+// user's key. The binding covers the storage key string only, by default:
+// the same key name in another Redis database, cluster or deployment that
+// shares the secret keys (staging and production, two tenants) accepts a
+// token copied from here. WithBindingContext closes that: it binds each token
+// to a context name as well, authenticated in the envelope like an AEAD's
+// associated data, and tokens of one context never read under another or
+// under none. The default is no context.
+//
+// WithMaxAge bounds how old a token may be, which limits replay of an old
+// ciphertext into Redis; without it, any token ever written under a key with
+// a key still in the ring is accepted there. Reseal (key rotation) keeps each
+// token's timestamp, so a rotation does not make an old token young again.
 //
 // The Django format cannot have those two protections, because Django must
 // read it: there is no storage key in the token, so a token copied from one
@@ -64,7 +87,8 @@
 // there as genuine; and django-redis stores integers in clear, readable by
 // anyone who reads Redis and forgeable by anyone who writes it (Go writes
 // them encrypted; reading them is on by default for compatibility, and
-// WithPlaintextInts(false) refuses them). Use the native format for what only
+// WithPlaintextInts(false) refuses them, as does WithMaxAge, since they carry
+// no timestamp). Use the native format for what only
 // Go reads. What stays: nothing is unpickled before it passes Fernet
 // authentication (a plaintext or tampered pickle is ErrInvalidToken, so a
 // pickle from an attacker reaches neither this decoder nor Django's), and

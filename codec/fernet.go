@@ -111,25 +111,34 @@ func (r *KeyRing) seal(plaintext []byte, ts time.Time, random io.Reader) ([]byte
 	return r.fk[0].seal(plaintext, ts, random)
 }
 
+// maxTimestamp bounds the Fernet timestamps open accepts, so that every one
+// is a valid time.Time and survives a round trip through seal.
+const maxTimestamp = 1 << 62
+
 // open verifies a Fernet token with each key in turn and returns its
-// plaintext, in a new buffer the caller owns, and the index of the key that
-// opened it. Only canonical tokens are accepted: padded URL-safe base64 with
-// zero padding bits and no line breaks, at least one cipher block, PKCS#7
-// padding of 1 to 16 bytes. Nothing is decrypted before the HMAC matches, and
-// the token itself is never written to.
-func (r *KeyRing) open(token []byte) ([]byte, int, error) {
+// plaintext, in a new buffer the caller owns, the index of the key that
+// opened it and the token's timestamp (to the second, as stored). Only
+// canonical tokens are accepted: padded URL-safe base64 with zero padding
+// bits and no line breaks, at least one cipher block, PKCS#7 padding of 1 to
+// 16 bytes, a timestamp of at most 2^62. Nothing is decrypted before the HMAC
+// matches, and the token itself is never written to.
+func (r *KeyRing) open(token []byte) (plain []byte, keyIndex int, signed time.Time, err error) {
 	if len(token) < minTokenLen || len(token)%4 != 0 ||
 		bytes.IndexByte(token, '\n') >= 0 || bytes.IndexByte(token, '\r') >= 0 {
-		return nil, -1, ErrInvalidToken
+		return nil, -1, time.Time{}, ErrInvalidToken
 	}
 	bin := make([]byte, strictBase64.DecodedLen(len(token)))
 	n, err := strictBase64.Decode(bin, token)
 	if err != nil {
-		return nil, -1, ErrInvalidToken
+		return nil, -1, time.Time{}, ErrInvalidToken
 	}
 	bin = bin[:n]
 	if bin[0] != fernetVersion || (n-ctOffset-macSize)%aes.BlockSize != 0 {
-		return nil, -1, ErrInvalidToken
+		return nil, -1, time.Time{}, ErrInvalidToken
+	}
+	ts := binary.BigEndian.Uint64(bin[1:ivOffset])
+	if ts > maxTimestamp {
+		return nil, -1, time.Time{}, ErrInvalidToken
 	}
 	body, tag := bin[:n-macSize], bin[n-macSize:]
 	for i, k := range r.fk {
@@ -143,14 +152,14 @@ func (r *KeyRing) open(token []byte) ([]byte, int, error) {
 		cipher.NewCBCDecrypter(k.block, body[ivOffset:ctOffset]).CryptBlocks(ct, ct)
 		pad := int(ct[len(ct)-1])
 		if pad == 0 || pad > aes.BlockSize {
-			return nil, -1, ErrInvalidToken
+			return nil, -1, time.Time{}, ErrInvalidToken
 		}
 		for _, b := range ct[len(ct)-pad:] {
 			if int(b) != pad {
-				return nil, -1, ErrInvalidToken
+				return nil, -1, time.Time{}, ErrInvalidToken
 			}
 		}
-		return ct[:len(ct)-pad], i, nil
+		return ct[:len(ct)-pad], i, time.Unix(int64(ts), 0), nil
 	}
-	return nil, -1, ErrInvalidToken
+	return nil, -1, time.Time{}, ErrInvalidToken
 }

@@ -21,6 +21,8 @@ import (
 
 var fuzzTime = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 
+const fuzzContext = "production"
+
 func fuzzCodec(tb testing.TB) *codec.Codec {
 	tb.Helper()
 	return newCodec(tb, newRing(tb, keyB, keyA),
@@ -117,18 +119,33 @@ func FuzzEnvelope(f *testing.F) {
 		envelope(fmtMsgpack, k, append(bytes.Repeat([]byte{0x81, 0xa1, 'k'}, 1000), 0xc0)), // deep maps
 		envelope(fmtJSON, k, []byte(`{"a":[1,"x",true,null],"big":12345678901234567890}`)),
 		envelope(fmtJSON, k, []byte(strings.Repeat("[", 20000))),
-		envelope(0x43, k, []byte("v")), // version 2
-		envelope(0x22, k, []byte("v")), // key-bound bit clear
-		envelope(0x31, k, []byte("v")), // kind 8, no such serializer
+		envelope(0x43, k, []byte("v")), // version 2 without a context field
+		envelope2(0x43, fuzzContext, k, []byte("v")),
+		envelope2(0x45, fuzzContext, k, []byte{0x91, 0x01}),
+		envelope2(0x43, "", k, []byte("v")),              // version 2, empty context
+		envelope2(0x43, fuzzContext+"x", k, []byte("v")), // another context
+		envelope(0x63, k, []byte("v")),                   // version 3
+		envelope(0x22, k, []byte("v")),                   // key-bound bit clear
+		envelope(0x31, k, []byte("v")),                   // kind 8, no such serializer
 		{},
 		{fmtString},
 		{fmtString, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01},
 	} {
 		f.Add(plain, k)
 	}
+	cCtx := newCodec(f, newRing(f, keyB, keyA), codec.WithBindingContext(fuzzContext),
+		codec.WithMaxAge(time.Hour), codec.WithClock(func() time.Time { return fuzzTime }))
 	f.Fuzz(func(t *testing.T, plain []byte, storageKey string) {
 		tok := rawFernetSeal(sign, enc, iv, uint64(fuzzTime.Unix()), plain)
-		d, err := c.DecodeDetail(storageKey, tok)
+		d, err := cCtx.DecodeDetail(storageKey, tok)
+		if err != nil {
+			if !errors.Is(err, codec.ErrInvalidToken) || d.Value != nil {
+				t.Fatalf("with a context: DecodeDetail = %#v, %v; want ErrInvalidToken", d, err)
+			}
+		} else if p := envelope2(plain[0], fuzzContext, storageKey, nil); !bytes.HasPrefix(plain, p) {
+			t.Fatalf("with a context: envelope %x accepted", plain)
+		}
+		d, err = c.DecodeDetail(storageKey, tok)
 		if err != nil {
 			if !errors.Is(err, codec.ErrInvalidToken) || d.Value != nil {
 				t.Fatalf("DecodeDetail = %#v, %v; want ErrInvalidToken", d, err)

@@ -4,7 +4,8 @@ package codec_test
 //
 // testdata/golden.json holds Fernet tokens made by Python's cryptography
 // package with a fixed key (the Fernet specification's), fixed IVs and a fixed
-// clock, over hand-built version 1 envelopes. To regenerate, on purpose only
+// clock, over hand-built version 1 envelopes and version 2 ones (with a
+// binding context). To regenerate, on purpose only
 // (a change is a wire format change):
 //
 //	python3 codec/testdata/gen_golden.py > codec/testdata/golden.json
@@ -17,6 +18,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -39,6 +41,27 @@ type goldenToken struct {
 	IV        string `json:"iv"`
 	Plaintext string `json:"plaintext"`
 	Token     string `json:"token"`
+	// Context is the binding context of a version 2 envelope; nil for the
+	// version 1 layout.
+	Context *string `json:"context"`
+}
+
+// context returns the token's binding context, "" for none.
+func (tok goldenToken) context() string {
+	if tok.Context == nil {
+		return ""
+	}
+	return *tok.Context
+}
+
+// opts returns the codec options the token was made with: its binding
+// context, and the JSON serializer for JSON.
+func (tok goldenToken) opts() []codec.Option {
+	opts := []codec.Option{codec.WithBindingContext(tok.context())}
+	if goldenValues[tok.Name].kind == codec.IDJSON {
+		opts = append(opts, codec.WithSerializer(codec.JSON{}))
+	}
+	return opts
 }
 
 // goldenValues are the Go values of the valid golden entries: in is what
@@ -59,6 +82,12 @@ var goldenValues = map[string]struct {
 		map[string]any{"a": []any{1, "x", true, nil}, "big": uint64(12345678901234567890)},
 		map[string]any{"a": []any{json.Number("1"), "x", true, nil}, "big": json.Number("12345678901234567890")},
 		codec.IDJSON,
+	},
+	"ctx-string": {"golden value ✓", "golden value ✓", 1},
+	"ctx-msgpack": {
+		map[string]any{"user": []any{42, "ada", true, nil, 1.5}},
+		map[string]any{"user": []any{int64(42), "ada", true, nil, 1.5}},
+		codec.IDMsgpack,
 	},
 }
 
@@ -96,32 +125,35 @@ func goldenCodec(tb testing.TB, g goldenFile, opts ...codec.Option) *codec.Codec
 	return newCodec(tb, newRing(tb, g.Key), opts...)
 }
 
-// TestGoldenDecode: every valid golden token decodes to its value; the others
-// are ErrInvalidToken.
+// TestGoldenDecode: every valid golden token decodes to its value under its
+// own binding context (none for version 1) and under no other, nor under
+// another storage key; the others are ErrInvalidToken under any context.
 func TestGoldenDecode(t *testing.T) {
 	g := loadGolden(t)
-	c := goldenCodec(t, g)
-	cJSON := goldenCodec(t, g, codec.WithSerializer(codec.JSON{}))
+	contexts := []string{"", "production", "staging", g.StorageKey}
 	valid := 0
 	for _, tok := range g.Tokens {
 		t.Run(tok.Name, func(t *testing.T) {
-			for _, c := range []*codec.Codec{c, cJSON} {
-				if !tok.Valid {
-					wantInvalid(t, c, g.StorageKey, []byte(tok.Token), tok.Value)
-					continue
+			for _, ctx := range contexts {
+				for _, ser := range []codec.Serializer{codec.Msgpack{}, codec.JSON{}} {
+					c := goldenCodec(t, g, codec.WithSerializer(ser), codec.WithBindingContext(ctx))
+					if !tok.Valid || ctx != tok.context() {
+						wantInvalid(t, c, g.StorageKey, []byte(tok.Token), fmt.Sprintf("%s under context %q", tok.Value, ctx))
+						continue
+					}
+					want, ok := goldenValues[tok.Name]
+					if !ok {
+						t.Fatalf("no goldenValues entry for %q", tok.Name)
+					}
+					d := decode(t, c, g.StorageKey, []byte(tok.Token))
+					if s := diff(d.Value, want.want); s != "" {
+						t.Errorf("%s:\n%s", tok.Value, s)
+					}
+					if d.Kind != want.kind || d.KeyIndex != 0 || d.Signed.Unix() != g.Time {
+						t.Errorf("Kind %d, KeyIndex %d, Signed %d; want %d, 0, %d", d.Kind, d.KeyIndex, d.Signed.Unix(), want.kind, g.Time)
+					}
+					wantInvalid(t, c, g.StorageKey+":moved", []byte(tok.Token), "golden token under another key")
 				}
-				want, ok := goldenValues[tok.Name]
-				if !ok {
-					t.Fatalf("no goldenValues entry for %q", tok.Name)
-				}
-				d := decode(t, c, g.StorageKey, []byte(tok.Token))
-				if s := diff(d.Value, want.want); s != "" {
-					t.Errorf("%s:\n%s", tok.Value, s)
-				}
-				if d.Kind != want.kind || d.KeyIndex != 0 || d.Signed.Unix() != g.Time {
-					t.Errorf("Kind %d, KeyIndex %d, Signed %d; want %d, 0, %d", d.Kind, d.KeyIndex, d.Signed.Unix(), want.kind, g.Time)
-				}
-				wantInvalid(t, c, g.StorageKey+":moved", []byte(tok.Token), "golden token under another key")
 			}
 			if tok.Valid {
 				valid++
@@ -148,10 +180,7 @@ func TestGoldenEncode(t *testing.T) {
 			continue
 		}
 		t.Run(tok.Name, func(t *testing.T) {
-			var opts []codec.Option
-			if want.kind == codec.IDJSON {
-				opts = append(opts, codec.WithSerializer(codec.JSON{}))
-			}
+			opts := tok.opts()
 			got := encode(t, goldenCodec(t, g, opts...), g.StorageKey, want.in)
 			if len(got) != len(tok.Token) || !bytes.Equal(got[:12], []byte(tok.Token[:12])) {
 				t.Errorf("token %s: want the length and version/timestamp prefix of %s", got, tok.Token)
@@ -197,6 +226,7 @@ func TestGoldenEnvelopeLayout(t *testing.T) {
 	wantFormat := map[string]byte{
 		"string": fmtString, "empty-string": fmtString, "bytes": fmtBytes, "msgpack": fmtMsgpack, "json": fmtJSON,
 		"version-2": 0x43, "key-bound-clear": 0x22, "unknown-kind": 0x2b,
+		"ctx-string": 0x43, "ctx-msgpack": 0x45, "ctx-empty": 0x43, "version-3": 0x63,
 	}
 	for _, tok := range g.Tokens {
 		p := mustHex(t, tok.Plaintext)
@@ -208,8 +238,16 @@ func TestGoldenEnvelopeLayout(t *testing.T) {
 		if p[0] != f {
 			t.Errorf("%s: format byte %#02x, want %#02x", tok.Name, p[0], f)
 		}
-		if int(p[1]) != len(g.StorageKey) || string(p[2:2+len(g.StorageKey)]) != g.StorageKey {
-			t.Errorf("%s: storage key not at bytes 1..: %x", tok.Name, p)
+		rest := p[1:]
+		if tok.Context != nil { // version 2: the context's length and bytes first
+			ctx := tok.context()
+			if int(rest[0]) != len(ctx) || string(rest[1:1+len(ctx)]) != ctx {
+				t.Errorf("%s: binding context not at bytes 1..: %x", tok.Name, p)
+			}
+			rest = rest[1+len(ctx):]
+		}
+		if int(rest[0]) != len(g.StorageKey) || string(rest[1:1+len(g.StorageKey)]) != g.StorageKey {
+			t.Errorf("%s: storage key not after the format byte (and context): %x", tok.Name, p)
 		}
 		bin, err := base64.URLEncoding.DecodeString(tok.Token)
 		if err != nil || bin[0] != 0x80 || binary.BigEndian.Uint64(bin[1:9]) != uint64(g.Time) {

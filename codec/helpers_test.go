@@ -83,6 +83,15 @@ func envelope(format byte, storageKey string, payload []byte) []byte {
 	return append(b, payload...)
 }
 
+// envelope2 builds a version 2 plaintext (with a binding context) by hand,
+// from the documented layout.
+func envelope2(format byte, context, storageKey string, payload []byte) []byte {
+	b := []byte{format}
+	b = binary.AppendUvarint(b, uint64(len(context)))
+	b = append(b, context...)
+	return append(b, envelope(format, storageKey, payload)[1:]...)
+}
+
 // diff describes how got differs from want (reflect.DeepEqual, exact types).
 func diff(got, want any) string {
 	if reflect.DeepEqual(got, want) {

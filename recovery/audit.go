@@ -38,7 +38,8 @@ const (
 	// ClassPlaintextInt: an integer in clear (ASCII digits), as django-redis
 	// stores int values even in a django-redis-secure cache. A Django-mode
 	// codec reads it (codec.WithPlaintextInts), but it is neither secret nor
-	// authenticated; Rotate encrypts it.
+	// authenticated; Rotate reports it and leaves it in clear, unless
+	// WithEncryptPlaintextInts is given.
 	ClassPlaintextInt Class = "plaintext-int"
 )
 

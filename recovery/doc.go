@@ -67,8 +67,11 @@
 // Rotate re-encrypts with the first key of the ring, keeping each entry's TTL
 // (SET KEEPTTL), and replaces a token only if it is still the one that was read
 // (a Lua compare-and-set), so a value the application rewrote meanwhile is
-// never replaced by the older one. A re-encrypted token carries a new Fernet
-// timestamp: a codec's WithMaxAge then counts from the rotation. Entries that
+// never replaced by the older one. Each token is re-sealed (codec.Codec.Reseal):
+// the plaintext it decrypts is encrypted again byte for byte, so the value,
+// its type and its serializer stay as written, and the token keeps its Fernet
+// timestamp, so a codec's WithMaxAge still counts from the original write and
+// a rotation never gives a replayed old token a new lease. Entries that
 // no key opens are counted and left as they are; remove a retired key from the
 // ring only once Audit reports no entry under it (ByKeyIndex).
 package recovery

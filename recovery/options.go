@@ -56,6 +56,8 @@ type options struct {
 	samples  int
 	err      error
 
+	encryptInts bool // Rotate: WithEncryptPlaintextInts (rotate.go)
+
 	// Test hooks: called with the keys of a batch before they are read and
 	// after they are read (before anything is written).
 	beforeRead func(ctx context.Context, keys []string)
@@ -108,7 +110,8 @@ func WithClearOld() Option { return func(o *options) { o.clearOld = true } }
 // run. Cancelling the run's context from fn stops it before the next batch.
 func WithProgress(fn func(Progress)) Option { return func(o *options) { o.progress = fn } }
 
-// WithSamples sets how many sample keys per class Audit reports. The default
+// WithSamples sets how many sample keys per class Audit reports, and how many
+// keys of plaintext integers Rotate reports. The default
 // is DefaultSamples (10); 0 keeps none. A negative value makes Audit return an
 // error.
 func WithSamples(n int) Option {

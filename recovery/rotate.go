@@ -15,7 +15,8 @@ import (
 )
 
 // RotateReport is the outcome of Rotate. Scanned equals Rotated + Current +
-// Undecryptable + Conflicts + Vanished + Skipped + Failed.
+// Undecryptable + PlaintextInts + IntsEncrypted + Conflicts + Vanished +
+// Skipped + Failed.
 type RotateReport struct {
 	// Scanned counts the keys SCAN returned under the prefix.
 	Scanned int
@@ -28,6 +29,18 @@ type RotateReport struct {
 	// plaintext, a retired key, older than the codec's max age); they are
 	// left as they are. Audit tells them apart.
 	Undecryptable int
+	// PlaintextInts counts the integers stored in clear that a Django-mode
+	// codec (codec.NewDjango) found, as django-redis writes int values even
+	// in a "secure" cache, and that were left in clear: nothing
+	// authenticates them (anyone who can write Redis can plant one), so
+	// rotation does not turn them into genuine tokens unless
+	// WithEncryptPlaintextInts asks for it. PlaintextIntSamples holds up to
+	// WithSamples of their storage keys, in the order found.
+	PlaintextInts       int
+	PlaintextIntSamples []string
+	// IntsEncrypted counts the plaintext integers encrypted because of
+	// WithEncryptPlaintextInts (in a dry run: those that would be).
+	IntsEncrypted int
 	// Conflicts counts the entries the application rewrote between the read
 	// and the write: its value was kept.
 	Conflicts int
@@ -50,8 +63,15 @@ func (r *RotateReport) String() string {
 	if r.DryRun {
 		prefix = "dry run: "
 	}
-	return fmt.Sprintf("%sscanned %d, rotated %d, current %d, undecryptable %d, conflicts %d, vanished %d, skipped %d, failed %d in %v",
-		prefix, r.Scanned, r.Rotated, r.Current, r.Undecryptable, r.Conflicts, r.Vanished, r.Skipped, r.Failed, r.Duration.Round(time.Millisecond))
+	ints := ""
+	if r.PlaintextInts > 0 {
+		ints = fmt.Sprintf(", plaintext ints left in clear %d", r.PlaintextInts)
+	}
+	if r.IntsEncrypted > 0 {
+		ints += fmt.Sprintf(", plaintext ints encrypted %d", r.IntsEncrypted)
+	}
+	return fmt.Sprintf("%sscanned %d, rotated %d, current %d, undecryptable %d%s, conflicts %d, vanished %d, skipped %d, failed %d in %v",
+		prefix, r.Scanned, r.Rotated, r.Current, r.Undecryptable, ints, r.Conflicts, r.Vanished, r.Skipped, r.Failed, r.Duration.Round(time.Millisecond))
 }
 
 // Rotate re-encrypts with the ring's first key every entry of s that an older
@@ -60,11 +80,20 @@ func (r *RotateReport) String() string {
 // decrypts them, and writes the re-encrypted ones with one Lua compare-and-set
 // per key: the token is replaced, its TTL kept (KEEPTTL), only if it is still
 // the one that was read, so a value the application rewrote meanwhile is never
-// replaced by the older one (Conflicts). The value and its serializer are kept
-// as they were. Entries no key opens are counted (Undecryptable) and left
-// alone. It is idempotent: a second run rotates nothing.
+// replaced by the older one (Conflicts). Each token is re-sealed with
+// codec.Codec.Reseal: the plaintext it decrypts is encrypted again byte for
+// byte, so the value, its Go type and its serializer are kept exactly, and so
+// is the token's timestamp, which keeps the codec's max age meaningful: an
+// entry rotated at 23 hours under a 24-hour max age still expires an hour
+// later. Entries no key opens, or too old for the max age, are counted
+// (Undecryptable) and left alone. Rotation never authenticates what was not
+// authenticated: on a Django alias, integers stored in clear are counted
+// (PlaintextInts, with sample keys) and left in clear, unless
+// WithEncryptPlaintextInts is given. It is idempotent: a second run rotates
+// nothing.
 //
-// Options: WithBatchSize, WithDryRun, WithProgress. It returns ErrNilStore,
+// Options: WithBatchSize, WithDryRun, WithProgress, WithSamples (sample keys
+// of plaintext integers), WithEncryptPlaintextInts. It returns ErrNilStore,
 // ErrNoClient, ErrNotFernet (s's codec must be a *codec.Codec), an invalid
 // option's error, or, when the run stops early (SCAN error, ctx done between
 // batches), the partial report with an error wrapping the cause. Per-key
@@ -111,18 +140,33 @@ const (
 	rotFailed
 	rotCurrent
 	rotUndecryptable
+	rotPlainInt
 	rotPending
 	rotRotated
 	rotConflict
 )
 
 type rotEntry struct {
-	key    string
-	tok    string
-	newTok []byte
-	state  int
-	err    error
+	key      string
+	tok      string
+	newTok   []byte
+	state    int
+	plainInt bool // a plaintext integer, encrypted on request
+	err      error
 }
+
+// WithEncryptPlaintextInts makes Rotate encrypt the integers a Django-mode
+// codec finds stored in clear (as django-redis stores int values), with the
+// ring's first key and the current time as the token's timestamp, instead of
+// reporting them and leaving them in clear (the default). Use it only when
+// nobody untrusted could have written Redis: such an integer carries no
+// authentication, so whoever could write Redis chose it, and once encrypted
+// it reads as a genuine token that Audit reports clean. The report counts
+// them (IntsEncrypted). Each is replaced only if it still holds the integer
+// that was read, TTL kept. Django still reads them (django-redis-secure
+// decrypts every non-integer value). Ignored by Migrate and Audit, and on a
+// native alias, which has no plaintext integers.
+func WithEncryptPlaintextInts() Option { return func(o *options) { o.encryptInts = true } }
 
 func (r *rotation) batch(ctx context.Context, keys []string) {
 	es := make([]rotEntry, len(keys))
@@ -195,41 +239,26 @@ func rotKeys(es []rotEntry, idx []int) []string {
 	return ks
 }
 
-// reencrypt decrypts e.tok and, if an older key opened it, re-encrypts the
-// value with the first key and the serializer it was written with.
+// reencrypt re-seals e.tok with the first key (codec.Codec.Reseal): the
+// same plaintext, byte for byte, under the token's own timestamp.
 func (r *rotation) reencrypt(e *rotEntry) {
-	d, err := r.c.DecodeDetail(e.key, []byte(e.tok))
+	tok, idx, err := r.c.Reseal(e.key, []byte(e.tok))
 	switch {
+	case errors.Is(err, codec.ErrPlaintextInt) && !r.o.encryptInts:
+		e.state, e.tok = rotPlainInt, ""
+	case errors.Is(err, codec.ErrPlaintextInt):
+		e.plainInt = true
+		v, _ := codec.ParsePlainInt([]byte(e.tok))
+		if e.newTok, err = r.c.Encode(e.key, v); err != nil {
+			e.state, e.err = rotFailed, &valueError{ErrEncode, err}
+		}
 	case err != nil:
 		e.state, e.tok = rotUndecryptable, ""
-		return
-	case d.KeyIndex == 0:
+	case idx == 0:
 		e.state, e.tok = rotCurrent, ""
-		return
+	default:
+		e.newTok = tok
 	}
-	enc, err := encoderFor(r.c, d.Kind)
-	if err == nil {
-		e.newTok, err = enc.Encode(e.key, d.Value)
-	}
-	if err != nil {
-		e.state, e.err = rotFailed, &valueError{ErrEncode, err}
-	}
-}
-
-// encoderFor returns a codec that encodes with c's first key and writes a
-// value back with the serializer kind it was read with, so that rotation does
-// not change how the application reads it.
-func encoderFor(c *codec.Codec, kind byte) (*codec.Codec, error) {
-	if kind == c.Serializer().ID() {
-		return c, nil
-	}
-	switch kind {
-	case codec.IDMsgpack:
-		return codec.New(c.Ring(), codec.WithSerializer(codec.Msgpack{}))
-	case codec.IDJSON:
-		return codec.New(c.Ring(), codec.WithSerializer(codec.JSON{}))
-	}
-	return c, nil // string and []byte are stored as they are
 }
 
 // readTokens GETs keys[i] for i in live, in one pipeline.
@@ -266,8 +295,17 @@ func (r *rotation) account(es []rotEntry) {
 			rep.Current++
 		case rotUndecryptable:
 			rep.Undecryptable++
+		case rotPlainInt:
+			rep.PlaintextInts++
+			if len(rep.PlaintextIntSamples) < r.o.samples {
+				rep.PlaintextIntSamples = append(rep.PlaintextIntSamples, e.key)
+			}
 		case rotRotated:
-			rep.Rotated++
+			if e.plainInt {
+				rep.IntsEncrypted++
+			} else {
+				rep.Rotated++
+			}
 		case rotConflict:
 			rep.Conflicts++
 		}
@@ -275,8 +313,8 @@ func (r *rotation) account(es []rotEntry) {
 	if r.o.progress != nil {
 		r.o.progress(Progress{
 			Scanned:  rep.Scanned,
-			Migrated: rep.Rotated,
-			Skipped:  rep.Current + rep.Undecryptable + rep.Conflicts + rep.Vanished + rep.Skipped,
+			Migrated: rep.Rotated + rep.IntsEncrypted,
+			Skipped:  rep.Current + rep.Undecryptable + rep.PlaintextInts + rep.Conflicts + rep.Vanished + rep.Skipped,
 			Failed:   rep.Failed,
 		})
 	}

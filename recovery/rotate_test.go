@@ -1,9 +1,14 @@
 package recovery_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math/big"
 	"strconv"
 	"strings"
 	"sync"
@@ -11,6 +16,7 @@ import (
 	"time"
 
 	gocachestore "github.com/eko/gocache/lib/v4/store"
+	"github.com/fernet/fernet-go"
 	"github.com/google/go-cmp/cmp"
 	"github.com/redis/go-redis/v9"
 
@@ -224,5 +230,227 @@ func TestRotateFailures(t *testing.T) {
 	}
 	if s := fmt.Sprintf("%v %v", rep, rep.Failures[0].Err); strings.Contains(s, "SECRET") || !strings.Contains(s, "NOPERM") {
 		t.Errorf("report: %s", s)
+	}
+}
+
+// plainAndTime opens a Fernet token with key (fernet-go, no age check) and
+// returns its plaintext and its timestamp, or fails the test.
+func plainAndTime(tb testing.TB, key string, tok []byte) ([]byte, uint64) {
+	tb.Helper()
+	plain := fernet.VerifyAndDecrypt(tok, 0, fernet.MustDecodeKeys(key))
+	bin, err := base64.URLEncoding.DecodeString(string(tok))
+	if plain == nil || err != nil {
+		tb.Fatalf("token does not open with the key")
+	}
+	return plain, binary.BigEndian.Uint64(bin[1:9])
+}
+
+// TestRotateReseals: Rotate re-seals the plaintext it decrypted, byte for
+// byte and with its timestamp, whatever serializer wrote it (a pickle-
+// serialized Tuple and Set stay a Tuple and a Set, JSON stays JSON), on a
+// native alias and a Django one; and the max age still counts from the
+// original write: a token rotated at 23 hours under a 24-hour max age
+// expires an hour later.
+func TestRotateReseals(t *testing.T) {
+	srv := redistest.Start(t)
+	client := srv.Client(t, 0)
+	ctx := t.Context()
+	written := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	now := written
+	clock := func() time.Time { return now }
+	ring := func(keys ...string) *codec.KeyRing {
+		r, err := codec.NewKeyRing(keys...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	native := func(keys []string, opts ...codec.Option) *codec.Codec {
+		c, err := codec.New(ring(keys...), append([]codec.Option{codec.WithClock(clock)}, opts...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	django := func(keys []string, opts ...codec.Option) *codec.Codec {
+		c, err := codec.NewDjango(ring(keys...), append([]codec.Option{codec.WithClock(clock)}, opts...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	old, rotated := []string{otherKey}, []string{testKey, otherKey}
+	maxAge := codec.WithMaxAge(24 * time.Hour)
+	type entry struct {
+		key string
+		v   any
+	}
+	for _, tc := range []struct {
+		name         string
+		writers      map[*codec.Codec][]entry
+		rotator      *codec.Codec
+		prefix, kind string
+	}{
+		{
+			name:   "native",
+			prefix: "app1:secure",
+			writers: map[*codec.Codec][]entry{
+				native(old, codec.WithSerializer(codec.Pickle{})): {
+					{"tuple", codec.Tuple{"a", int64(1)}}, {"set", codec.Set{"x", "y"}}, {"dict", map[string]any{"k": "v"}},
+				},
+				native(old, codec.WithSerializer(codec.JSON{})): {{"json", map[string]any{"n": json.Number("1.50")}}},
+				native(old): {{"msgpack", []any{int64(1), "two"}}, {"string", "s"}, {"bytes", []byte{0, 0xff}}},
+			},
+			rotator: native(rotated, maxAge), // msgpack by default
+		},
+		{
+			name:   "django",
+			prefix: "dj",
+			writers: map[*codec.Codec][]entry{
+				django(old): {{"tuple", codec.Tuple{"a", int64(1)}}, {"set", codec.Set{"x"}}, {"str", "s"}, {"int", int64(5)}},
+			},
+			rotator: django(rotated, maxAge),
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			now = written
+			type was struct {
+				plain []byte
+				ts    uint64
+				v     any
+			}
+			before := map[string]was{}
+			for w, es := range tc.writers {
+				s := newStore(t, client, w, tc.prefix)
+				for _, e := range es {
+					if err := s.Set(ctx, e.key, e.v); err != nil {
+						t.Fatal(err)
+					}
+					sk := s.Keys().Key(e.key)
+					tok, err := client.Get(ctx, sk).Bytes()
+					if err != nil {
+						t.Fatal(err)
+					}
+					p, ts := plainAndTime(t, otherKey, tok)
+					before[sk] = was{p, ts, e.v}
+				}
+			}
+			now = written.Add(23 * time.Hour)
+			s := newStore(t, client, tc.rotator, tc.prefix)
+			rep, err := recovery.Rotate(ctx, s)
+			if err != nil || rep.Rotated != len(before) || rep.Failed != 0 {
+				t.Fatalf("rotate = %v, %v; want %d rotated", rep, err, len(before))
+			}
+			for sk, w := range before {
+				tok, err := client.Get(ctx, sk).Bytes()
+				if err != nil {
+					t.Fatal(err)
+				}
+				p, ts := plainAndTime(t, testKey, tok)
+				if !bytes.Equal(p, w.plain) || ts != w.ts {
+					t.Errorf("%s: plaintext %x at %d, was %x at %d", sk, p, ts, w.plain, w.ts)
+				}
+				v, err := tc.rotator.Decode(sk, tok)
+				if err != nil {
+					t.Errorf("%s: %v", sk, err)
+				} else if d := cmp.Diff(w.v, v); d != "" {
+					t.Errorf("%s (-was +now):\n%s", sk, d)
+				}
+			}
+			// 24 hours and a second after the write, every rotated entry is
+			// too old, as it would have been without the rotation.
+			now = written.Add(24*time.Hour + time.Second)
+			for sk := range before {
+				tok := client.Get(ctx, sk).Val()
+				if _, err := tc.rotator.Decode(sk, []byte(tok)); !errors.Is(err, codec.ErrInvalidToken) {
+					t.Errorf("%s read after its max age: %v", sk, err)
+				}
+			}
+			again, err := recovery.Rotate(ctx, s)
+			if err != nil || again.Rotated != 0 || again.Undecryptable != len(before) {
+				t.Errorf("rotate of expired entries = %v, %v; want all undecryptable, left alone", again, err)
+			}
+		})
+	}
+}
+
+// TestRotatePlaintextInts: on a Django alias, integers stored in clear (which
+// anyone who can write Redis can plant) are reported and left in clear, so
+// Audit still reports them; only WithEncryptPlaintextInts encrypts them.
+func TestRotatePlaintextInts(t *testing.T) {
+	srv := redistest.Start(t)
+	client := srv.Client(t, 0)
+	ctx := t.Context()
+	ring, err := codec.NewKeyRing(testKey, otherKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := codec.NewDjango(ring)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newStore(t, client, c, "dj")
+	if err := s.Set(ctx, "genuine", int64(7)); err != nil {
+		t.Fatal(err)
+	}
+	planted := map[string]string{"dj:1:a": "1", "dj:1:b": "-42", "dj:1:c": "123456789012345678901234567890"}
+	for k, v := range planted {
+		if err := client.Set(ctx, k, v, time.Hour).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	snap := snapshot(t, client, "*")
+
+	for _, opts := range [][]recovery.Option{nil, {recovery.WithEncryptPlaintextInts(), recovery.WithDryRun()}} {
+		rep, err := recovery.Rotate(ctx, s, append(opts, recovery.WithSamples(2))...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if opts == nil && (rep.PlaintextInts != 3 || rep.IntsEncrypted != 0 || rep.Current != 1 || rep.Rotated != 0 ||
+			len(rep.PlaintextIntSamples) != 2 || !strings.Contains(rep.String(), "plaintext ints left in clear 3")) {
+			t.Errorf("rotate = %v, samples %v; want 3 plaintext ints left, 2 samples", rep, rep.PlaintextIntSamples)
+		}
+		if opts != nil && (rep.PlaintextInts != 0 || rep.IntsEncrypted != 3 || !rep.DryRun) {
+			t.Errorf("dry run with WithEncryptPlaintextInts = %v; want 3 to encrypt", rep)
+		}
+		for _, k := range rep.PlaintextIntSamples {
+			if _, ok := planted[k]; !ok {
+				t.Errorf("sample %s is not a plaintext int", k)
+			}
+		}
+		if rep.Scanned != rep.Rotated+rep.Current+rep.Undecryptable+rep.PlaintextInts+rep.IntsEncrypted+rep.Conflicts+rep.Vanished+rep.Skipped+rep.Failed {
+			t.Errorf("report does not add up: %v", rep)
+		}
+		if diff := cmp.Diff(snap, snapshot(t, client, "*")); diff != "" {
+			t.Fatalf("Redis changed (-before +after):\n%s", diff)
+		}
+	}
+	if a, err := recovery.Audit(ctx, s); err != nil || a.PlaintextInt != 3 || a.Clean() {
+		t.Errorf("audit after rotate = %v, %v; want the 3 plaintext ints still reported", a, err)
+	}
+
+	rep, err := recovery.Rotate(ctx, s, recovery.WithEncryptPlaintextInts())
+	if err != nil || rep.IntsEncrypted != 3 || rep.PlaintextInts != 0 || rep.Failed != 0 {
+		t.Fatalf("rotate with WithEncryptPlaintextInts = %v, %v", rep, err)
+	}
+	if !strings.Contains(rep.String(), "plaintext ints encrypted 3") {
+		t.Errorf("String() = %s", rep)
+	}
+	for k, v := range planted {
+		tok := client.Get(ctx, k).Val()
+		if tok == v {
+			t.Errorf("%s still in clear", k)
+		}
+		d, err := c.DecodeDetail(k, []byte(tok))
+		want, _ := codec.ParsePlainInt([]byte(v))
+		if err != nil || d.KeyIndex != 0 || cmp.Diff(want, d.Value, cmp.Comparer(func(a, b *big.Int) bool { return a.Cmp(b) == 0 })) != "" {
+			t.Errorf("%s: %+v, %v; want %v", k, d, err, want)
+		}
+		if ttl := client.TTL(ctx, k).Val(); ttl <= 0 {
+			t.Errorf("%s lost its TTL", k)
+		}
+	}
+	if a, err := recovery.Audit(ctx, s); err != nil || !a.Clean() {
+		t.Errorf("audit after encrypting = %v, %v", a, err)
 	}
 }
