@@ -76,7 +76,7 @@ func Open(ctx context.Context, cfg *Config) (*Caches, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	c := &Caches{cfg: cfg.clone(), aliases: map[string]*alias{}}
+	c := &Caches{cfg: cfg.withDefaults(), aliases: map[string]*alias{}}
 	if err := c.open(ctx); err != nil {
 		_ = c.Close()
 		return nil, err
@@ -123,11 +123,7 @@ func (c *Caches) open(ctx context.Context) error {
 		if a.codec, err = newCodec(cc); err != nil {
 			return fmt.Errorf("secureredis: caches.%s: %w", name, err)
 		}
-		prefix := cc.KeyPrefix
-		if prefix == "" {
-			prefix = name // memory aliases only; Validate requires one on Redis
-		}
-		if a.store, err = a.newStore(prefix, cc.Version, cc.Timeout); err != nil {
+		if a.store, err = a.newStore(cc.KeyPrefix, cc.Version, cc.Timeout); err != nil {
 			return fmt.Errorf("secureredis: caches.%s: %w", name, err)
 		}
 		c.aliases[name] = a
@@ -162,9 +158,6 @@ func sortedNames(cfg *Config) []string {
 // newStore returns a store over the alias's client (or memory cache) and
 // codec, with the given key prefix, version and default expiration.
 func (a *alias) newStore(prefix string, version int, timeout Timeout) (*store.EncryptingStore, error) {
-	if version == 0 {
-		version = codec.DefaultVersion
-	}
 	keys, err := codec.NewKeyScheme(prefix, codec.WithVersion(version))
 	if err != nil {
 		return nil, err

@@ -147,7 +147,8 @@ func TestDjangoForms(t *testing.T) {
 			want: secureredis.CacheConfig{
 				Backend: secureredis.BackendMemory, DjangoBackend: "django.core.cache.backends.locmem.LocMemCache",
 				Location: secureredis.Locations{"unique-snowflake"}, Version: 1,
-				Options: secureredis.CacheOptions{SecretKeys: secureredis.SecretKeys{cfgKey1}},
+				KeyPrefix: "default", // a memory alias's default prefix is its name
+				Options:   secureredis.CacheOptions{SecretKeys: secureredis.SecretKeys{cfgKey1}},
 			},
 		},
 	}

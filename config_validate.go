@@ -1,0 +1,187 @@
+package secureredis
+
+import (
+	"errors"
+	"slices"
+	"strconv"
+
+	"github.com/secureredis/secureredis/codec"
+)
+
+// Validate checks the whole configuration and returns every problem found,
+// joined, each a *ConfigError naming the alias and field (errors.Is
+// ErrInvalidConfig). It checks: at least one alias; the secure alias exists,
+// is opened (not external) and has secret keys; secret keys are valid Fernet
+// keys (errors name them by position only); backends are known; Redis
+// aliases have parseable locations (go-redis errors, with any password
+// removed) and a non-empty key prefix; versions are not negative; timeouts are
+// positive or never; serializers are known and match the keys (raw without
+// keys, native and json with); a cluster uses database 0; and data_recovery
+// names another opened alias, a non-empty old prefix different from the
+// alias's own, on an alias with secret keys. It does no I/O.
+func (c *Config) Validate() error {
+	if c == nil || len(c.Caches) == 0 {
+		return configErr("caches", "no caches configured")
+	}
+	c = c.withDefaults()
+	var errs []error
+	add := func(e *ConfigError) {
+		if e != nil {
+			errs = append(errs, e)
+		}
+	}
+	secure := c.secureAlias()
+	if sc, ok := c.Caches[secure]; !ok {
+		add(configErr("secure_cache", "alias %q not found in caches", secure))
+	} else if sc.Backend == BackendExternal {
+		add(configErr("secure_cache", "alias %q has backend external, which this package does not open", secure))
+	}
+	names := make([]string, 0, len(c.Caches))
+	for name := range c.Caches {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		for _, e := range c.validateAlias(name, name == secure) {
+			add(e)
+		}
+	}
+	if len(errs) == 0 {
+		for _, e := range c.overlaps(names) {
+			add(e)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// overlaps reports Redis aliases that share a database and whose key schemes
+// overlap: with Django's key layout, prefix "app1" owns the keys of prefix
+// "app1:2" (they read as version 2 of app1), so one alias's Clear, migration
+// or rotation would reach the other's entries. "app1" and "app1:secure" do
+// not overlap. Aliases written with different URLs for one server are not
+// detected.
+func (c *Config) overlaps(names []string) []*ConfigError {
+	type scheme struct {
+		name, target string
+		keys         *codec.KeyScheme
+	}
+	var schemes []scheme
+	for _, name := range names {
+		cc := c.Caches[name]
+		if !cc.isRedis() {
+			continue
+		}
+		t, cerr := redisTarget(cc)
+		if cerr != nil {
+			continue // reported by validateAlias
+		}
+		ks, err := codec.NewKeyScheme(cc.KeyPrefix, codec.WithVersion(cc.Version))
+		if err != nil {
+			continue // reported by validateAlias
+		}
+		schemes = append(schemes, scheme{name, t.key, ks})
+	}
+	var errs []*ConfigError
+	for _, a := range schemes {
+		for _, b := range schemes {
+			if a.name != b.name && a.target == b.target && a.keys.Owns(b.keys.Key("k")) {
+				errs = append(errs, configErr("caches."+b.name+".key_prefix",
+					"keys of prefix %q are also keys of alias %q (prefix %q) on the same database: Clear, migration or rotation of one would reach the other's entries",
+					b.keys.Prefix(), a.name, a.keys.Prefix()))
+			}
+		}
+	}
+	return errs
+}
+
+func (c *Config) validateAlias(name string, secure bool) []*ConfigError {
+	cc := c.Caches[name]
+	p := "caches." + name
+	var errs []*ConfigError
+	add := func(field, format string, args ...any) {
+		errs = append(errs, configErr(p+"."+field, format, args...))
+	}
+	switch cc.Backend {
+	case BackendRedis, BackendRedisCluster, BackendRedisSentinel, BackendMemory:
+	case BackendExternal:
+		return nil // never opened: nothing else matters
+	case "":
+		add("backend", "required (redis, rediscluster, redissentinel, memory or external)")
+		return errs
+	default:
+		add("backend", "unknown backend %q (want redis, rediscluster, redissentinel, memory or external)", cc.Backend)
+		return errs
+	}
+	if cc.isRedis() {
+		if _, err := redisTarget(cc); err != nil {
+			err.Field = p + "." + err.Field
+			errs = append(errs, err)
+		}
+		if cc.KeyPrefix == "" {
+			add("key_prefix", "required: an empty prefix would reach other applications' keys")
+		}
+	} else if cc.Options.DB != nil {
+		add("options.db", "only for Redis backends")
+	}
+	if cc.Version < 0 {
+		add("version", "must not be negative, got %d", cc.Version)
+	}
+	if msg := cc.Timeout.validate(); msg != "" {
+		add("timeout", "%s", msg)
+	}
+	hasKeys := len(cc.Options.SecretKeys) > 0
+	switch {
+	case hasKeys:
+		if _, err := codec.NewKeyRing(cc.Options.SecretKeys...); err != nil {
+			ce := &ConfigError{Field: p + ".options.secret_keys", Reason: "invalid secret key", err: err}
+			var ke *codec.KeyError
+			if errors.As(err, &ke) {
+				ce.Field += "[" + strconv.Itoa(ke.Index) + "]"
+				ce.Reason = ke.Reason
+			}
+			errs = append(errs, ce)
+		}
+	case secure:
+		add("options.secret_keys", "required on the secure alias")
+	}
+	switch s := cc.Options.Serializer; s {
+	case "", SerializerPickle:
+	case SerializerRaw:
+		if hasKeys {
+			add("options.serializer", "raw stores plaintext and cannot be used with secret_keys (use native or json)")
+		}
+	case SerializerNative, SerializerJSON:
+		if !hasKeys {
+			add("options.serializer", "%s encrypts and needs options.secret_keys (use raw for a plaintext alias)", s)
+		}
+	default:
+		add("options.serializer", "unknown serializer %q (want native, json, raw or pickle)", s)
+	}
+	if comp := cc.Options.Compressor; comp != "" {
+		if cc.serializer() != SerializerPickle {
+			add("options.compressor", "only with serializer pickle (django-redis's compressors)")
+		} else if _, err := codec.NewCompressor(comp); err != nil {
+			add("options.compressor", "unknown compressor %q (want zlib, gzip, lzma, lz4 or zstd)", comp)
+		}
+	}
+	if dr := cc.Options.DataRecovery; dr != nil {
+		dp := "options.data_recovery."
+		if !hasKeys && !secure { // the secure alias already reported its missing keys
+			add("options.data_recovery", "needs options.secret_keys: recovery writes encrypted copies")
+		}
+		if dr.OldCacheName == "" {
+			add(dp+"old_cache_name", "required")
+		} else if old, ok := c.Caches[dr.OldCacheName]; !ok {
+			add(dp+"old_cache_name", "alias %q not found in caches", dr.OldCacheName)
+		} else if old.Backend == BackendExternal {
+			add(dp+"old_cache_name", "alias %q has backend external, which this package does not open", dr.OldCacheName)
+		}
+		switch dr.OldKeyPrefix {
+		case "":
+			add(dp+"old_key_prefix", "required")
+		case cc.KeyPrefix:
+			add(dp+"old_key_prefix", "equals the alias's own key_prefix %q: old and new entries would be the same keys", cc.KeyPrefix)
+		}
+	}
+	return errs
+}
