@@ -126,9 +126,11 @@ type CacheConfig struct {
 	// LOCATION string is split on "," and ";" like Django does.
 	Location Locations
 	// KeyPrefix is Django's KEY_PREFIX: storage keys are
-	// "KeyPrefix:Version:key". Required (non-empty) for Redis backends, so
-	// that no alias can reach another application's keys; a memory alias
-	// without one uses its alias name.
+	// "KeyPrefix:Version:key". It may be empty, Django's default: the alias
+	// then owns exactly the keys ":Version:key" (a stock Django project's
+	// ":1:key"), and its scans, Clear, audit and rotation touch no other key
+	// (not "key", not "other:1:key"). A memory alias without one uses its
+	// alias name.
 	KeyPrefix string
 	// Version is Django's VERSION. Zero means the default, 1; it must not be
 	// negative, and a file may not set it to 0 (it would silently read as 1).
@@ -172,7 +174,10 @@ type DataRecovery struct {
 	// client and serializer are used to read them.
 	OldCacheName string
 	// OldKeyPrefix is the KEY_PREFIX the old entries were written under
-	// (OLD_KEY_PREFIX). Required, and different from the new alias's prefix.
+	// (OLD_KEY_PREFIX): the old entries are its keys "OldKeyPrefix:version:key".
+	// It must differ from the new alias's prefix. It may be empty, Django's
+	// default KEY_PREFIX (keys ":version:key"); a file must still give it
+	// (as ""), so that a forgotten one is an error.
 	OldKeyPrefix string
 	// ClearOldEntries deletes each old entry once its encrypted copy is
 	// written (CLEAR_OLD_ENTRIES).

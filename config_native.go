@@ -65,13 +65,19 @@ func (p *parser) nativeCache(n *yaml.Node, path string) (CacheConfig, error) {
 	return cc, err
 }
 
+// dataRecovery reads a data_recovery mapping, whose fields are named
+// nameKey, prefixKey and clearKey in the file's form. The old key prefix must
+// be given, "" included (Django's default KEY_PREFIX), so that a forgotten
+// one is not read as the empty prefix.
 func (p *parser) dataRecovery(n *yaml.Node, path, nameKey, prefixKey, clearKey string) (*DataRecovery, error) {
 	dr := &DataRecovery{}
+	hasPrefix := false
 	err := p.mapping(n, path, func(key string, v *yaml.Node, path string) (err error) {
 		switch key {
 		case nameKey:
 			dr.OldCacheName, err = p.string(v, path)
 		case prefixKey:
+			hasPrefix = true
 			dr.OldKeyPrefix, err = p.string(v, path)
 		case clearKey:
 			dr.ClearOldEntries, err = p.bool(v, path)
@@ -80,6 +86,9 @@ func (p *parser) dataRecovery(n *yaml.Node, path, nameKey, prefixKey, clearKey s
 		}
 		return err
 	})
+	if err == nil && !hasPrefix {
+		err = configErr(join(path, prefixKey), `required ("" for Django's default, empty KEY_PREFIX)`)
+	}
 	return dr, err
 }
 

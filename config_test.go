@@ -216,10 +216,14 @@ caches: {default: {backend: memory, options: {db: 1, secret_keys: [` + k + `]}}}
 caches:
   default: {backend: redis, location: "redis://h/1", key_prefix: app1, options: {secret_keys: [` + k + `]}}
   other: {backend: redis, location: "redis://h/1", key_prefix: "app1:2", options: {serializer: raw}}`, "caches.other.key_prefix"},
-		{"empty key prefix", `
-caches: {default: {backend: redis, location: "redis://h", key_prefix: "", options: {secret_keys: [` + k + `]}}}`, "caches.default.key_prefix"},
-		{"missing key prefix", `
-caches: {default: {backend: rediscluster, location: "redis://h", options: {secret_keys: [` + k + `]}}}`, "caches.default.key_prefix"},
+		{"two empty key prefixes on one database", `
+caches:
+  default: {backend: redis, location: "redis://h/1", key_prefix: "", options: {secret_keys: [` + k + `]}}
+  other: {backend: redis, location: "redis://h/1", options: {serializer: raw}}`, "caches.other.key_prefix"},
+		{"a prefix inside the empty prefix's keys", `
+caches:
+  default: {backend: redis, location: "redis://h/1", key_prefix: "", options: {secret_keys: [` + k + `]}}
+  other: {backend: redis, location: "redis://h/1", key_prefix: ":3", options: {serializer: raw}}`, "caches.other.key_prefix"},
 		{"negative version", `
 caches: {default: {backend: redis, location: "redis://h", key_prefix: p, version: -1, options: {secret_keys: [` + k + `]}}}`, "caches.default.version"},
 		{"version zero", `
@@ -254,10 +258,18 @@ caches:
 caches:
   default: {backend: redis, location: "redis://h", key_prefix: p, options: {secret_keys: [` + k + `], data_recovery: {old_cache_name: files, old_key_prefix: o}}}
   files: {backend: external}`, "caches.default.options.data_recovery.old_cache_name"},
-		{"old key prefix empty", `
+		{"old key prefix missing", `
 caches:
-  default: {backend: redis, location: "redis://h", key_prefix: p, options: {secret_keys: [` + k + `], data_recovery: {old_cache_name: old, old_key_prefix: ""}}}
+  default: {backend: redis, location: "redis://h", key_prefix: p, options: {secret_keys: [` + k + `], data_recovery: {old_cache_name: old}}}
   old: {backend: redis, location: "redis://h", key_prefix: o}`, "caches.default.options.data_recovery.old_key_prefix"},
+		{"django old key prefix missing", `
+{"CACHES": {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://h", "OPTIONS": {"REDIS_SECRET_KEY": "` + k + `",
+  "DATA_RECOVERY": {"OLD_CACHE_NAME": "old"}}}, "old": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://h", "KEY_PREFIX": "o"}}}`,
+			"CACHES.default.OPTIONS.DATA_RECOVERY.OLD_KEY_PREFIX"},
+		{"empty old key prefix equals the empty prefix", `
+caches:
+  default: {backend: redis, location: "redis://h", key_prefix: "", options: {secret_keys: [` + k + `], data_recovery: {old_cache_name: old, old_key_prefix: ""}}}
+  old: {backend: redis, location: "redis://h/2", key_prefix: o}`, "caches.default.options.data_recovery.old_key_prefix"},
 		{"old key prefix equals the new one", `
 caches:
   default: {backend: redis, location: "redis://h", key_prefix: app1, options: {secret_keys: [` + k + `], data_recovery: {old_cache_name: old, old_key_prefix: app1}}}

@@ -14,11 +14,11 @@ import (
 // is opened (not external) and has secret keys; secret keys are valid Fernet
 // keys (errors name them by position only); backends are known; Redis
 // aliases have parseable locations (go-redis errors, with any password
-// removed) and a non-empty key prefix; versions are not negative; timeouts are
-// positive or never; serializers are known and match the keys (raw without
-// keys, native and json with); a cluster uses database 0; and data_recovery
-// names another opened alias, a non-empty old prefix different from the
-// alias's own, on an alias with secret keys. It does no I/O.
+// removed); versions are not negative; timeouts are positive or never;
+// serializers are known and match the keys (raw without keys, native and json
+// with); a cluster uses database 0; and data_recovery names another opened
+// alias, an old prefix different from the alias's own, on an alias with
+// secret keys. Key prefixes may be empty (Django's default). It does no I/O.
 func (c *Config) Validate() error {
 	if c == nil || len(c.Caches) == 0 {
 		return configErr("caches", "no caches configured")
@@ -117,9 +117,6 @@ func (c *Config) validateAlias(name string, secure bool) []*ConfigError {
 			err.Field = p + "." + err.Field
 			errs = append(errs, err)
 		}
-		if cc.KeyPrefix == "" {
-			add("key_prefix", "required: an empty prefix would reach other applications' keys")
-		}
 	} else if cc.Options.DB != nil {
 		add("options.db", "only for Redis backends")
 	}
@@ -176,10 +173,7 @@ func (c *Config) validateAlias(name string, secure bool) []*ConfigError {
 		} else if old.Backend == BackendExternal {
 			add(dp+"old_cache_name", "alias %q has backend external, which this package does not open", dr.OldCacheName)
 		}
-		switch dr.OldKeyPrefix {
-		case "":
-			add(dp+"old_key_prefix", "required")
-		case cc.KeyPrefix:
+		if dr.OldKeyPrefix == cc.KeyPrefix {
 			add(dp+"old_key_prefix", "equals the alias's own key_prefix %q: old and new entries would be the same keys", cc.KeyPrefix)
 		}
 	}
