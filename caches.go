@@ -179,8 +179,8 @@ func newCodec(cc CacheConfig) (store.Codec, error) {
 		ser = codec.Msgpack{}
 	case SerializerJSON:
 		ser = codec.JSON{}
-	case SerializerPickle:
-		return newPickleCodec(cc)
+	case SerializerPickle, SerializerDjangoJSON, SerializerDjangoMsgpack:
+		return newDjangoRedisCodec(cc)
 	default:
 		return nil, fmt.Errorf("serializer %s is not supported: %w", cc.serializer(), errors.ErrUnsupported)
 	}
@@ -267,9 +267,10 @@ func (c *Caches) Close() error {
 	return c.closeErr
 }
 
-// newPickleCodec returns the codec of a pickle alias: Django's secure format
-// with secret keys, django-redis's plaintext pickle without.
-func newPickleCodec(cc CacheConfig) (store.Codec, error) {
+// newDjangoRedisCodec returns the codec of an alias in one of django-redis's
+// formats: Django's secure format for pickle with secret keys, else
+// django-redis's plaintext pickle, JSON or msgpack.
+func newDjangoRedisCodec(cc CacheConfig) (store.Codec, error) {
 	comp, err := codec.NewCompressor(cc.Options.Compressor)
 	if cc.Options.Compressor == "" {
 		comp, err = nil, nil
@@ -277,7 +278,12 @@ func newPickleCodec(cc CacheConfig) (store.Codec, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(cc.Options.SecretKeys) == 0 {
+	switch {
+	case cc.serializer() == SerializerDjangoJSON:
+		return codec.DjangoRedisJSON{Compressor: comp}, nil
+	case cc.serializer() == SerializerDjangoMsgpack:
+		return codec.DjangoRedisMsgpack{Compressor: comp}, nil
+	case len(cc.Options.SecretKeys) == 0:
 		return codec.PlainPickle{Compressor: comp}, nil
 	}
 	ring, err := codec.NewKeyRing(cc.Options.SecretKeys...)

@@ -49,6 +49,16 @@ const (
 	// codec.PlainPickle). Redis aliases loaded from a Django CACHES dict use
 	// it.
 	SerializerPickle = "pickle"
+	// SerializerDjangoJSON is django-redis's JSONSerializer, plaintext, as
+	// django-redis writes and reads it (codec.DjangoRedisJSON): ints in
+	// clear, other values as JSON (DjangoJSONEncoder). It is how an old
+	// plaintext Django alias with that SERIALIZER is read. Not with secret
+	// keys.
+	SerializerDjangoJSON = "django-json"
+	// SerializerDjangoMsgpack is django-redis's MSGPackSerializer,
+	// plaintext, as django-redis writes and reads it
+	// (codec.DjangoRedisMsgpack). Not with secret keys.
+	SerializerDjangoMsgpack = "django-msgpack"
 )
 
 // DefaultSecureCache is the alias Config.SecureCache names when empty, as
@@ -163,7 +173,8 @@ type CacheOptions struct {
 	// Compressor is the django-redis compressor of a pickle alias (native
 	// options.compressor, Django OPTIONS.COMPRESSOR): zlib, gzip, lzma, lz4,
 	// zstd or a django-redis class path (see codec.NewCompressor). Empty, the
-	// default, or identity means none. Only with serializer pickle.
+	// default, or identity means none. Only with serializer pickle,
+	// django-json or django-msgpack.
 	Compressor string
 }
 

@@ -52,13 +52,23 @@ var djangoBackends = map[string]string{
 	"django.core.cache.backends.dummy.DummyCache":          BackendExternal,
 }
 
-// Serializer and client classes that store pickles.
-var djangoPickle = map[string]bool{
-	"secure_redis.serializer.pickle.PickleSerializer":  true, // django-redis-secure, encrypted
-	"secure_redis.serializer.SecureSerializer":         true, // django-redis-secure's first name for it
-	"secure_redis.client.SecureDjangoRedisClient":      true,
-	"django_redis.serializers.pickle.PickleSerializer": true, // django-redis's default, plaintext
-	"django_redis.client.DefaultClient":                true,
+// djangoSecure marks the django-redis-secure serializer (and the client
+// class that forces it): Fernet(pickle), which needs REDIS_SECRET_KEY.
+const djangoSecure = "secure"
+
+// django-redis SERIALIZER classes, by the serializer they store with.
+var djangoSerializers = map[string]string{
+	"django_redis.serializers.pickle.PickleSerializer":   SerializerPickle, // django-redis's default, plaintext
+	"django_redis.serializers.json.JSONSerializer":       SerializerDjangoJSON,
+	"django_redis.serializers.msgpack.MSGPackSerializer": SerializerDjangoMsgpack,
+	"secure_redis.serializer.pickle.PickleSerializer":    djangoSecure,
+	"secure_redis.serializer.SecureSerializer":           djangoSecure, // django-redis-secure's first name for it
+}
+
+// django-redis CLIENT_CLASS values this package reads the entries of.
+var djangoClients = map[string]string{
+	"django_redis.client.DefaultClient":           "",
+	"secure_redis.client.SecureDjangoRedisClient": djangoSecure, // forces the secure serializer
 }
 
 // django-redis options that do not change what is stored or where: ignored.
@@ -106,23 +116,40 @@ func (p *parser) djangoCache(n *yaml.Node, path string) (CacheConfig, error) {
 		}
 		return err
 	})
-	if err != nil || options == nil || cc.Backend == BackendExternal {
+	if err != nil || cc.Backend == BackendExternal {
 		return cc, err
 	}
 	var serializer, client string
+	if options == nil {
+		optionsPath = join(path, "OPTIONS")
+	} else if serializer, client, err = p.djangoOptions(options, optionsPath, &cc); err != nil {
+		return cc, err
+	}
+	return cc, djangoSerializer(&cc, serializer, client, optionsPath)
+}
+
+// djangoOptions reads an alias's OPTIONS into cc and returns its SERIALIZER
+// and CLIENT_CLASS classes, for djangoSerializer.
+func (p *parser) djangoOptions(options *yaml.Node, optionsPath string, cc *CacheConfig) (serializer, client string, err error) {
 	err = p.mapping(options, optionsPath, func(key string, v *yaml.Node, path string) (err error) {
 		switch key {
 		case "REDIS_SECRET_KEY":
 			cc.Options.SecretKeys, err = p.strings(v, path)
 		case "SERIALIZER":
-			serializer, err = p.string(v, path)
-			if err == nil && !djangoPickle[serializer] {
-				err = configErr(path, "unsupported serializer class %q (want a pickle serializer)", serializer)
+			var class string
+			if class, err = p.string(v, path); err == nil {
+				if _, ok := djangoSerializers[class]; !ok {
+					err = configErr(path, "not a serializer class this package reads (want django-redis's pickle, json or msgpack serializer, or django-redis-secure's)")
+				}
+				serializer = class
 			}
 		case "CLIENT_CLASS":
-			client, err = p.string(v, path)
-			if err == nil && !djangoPickle[client] {
-				err = configErr(path, "unsupported client class %q", client)
+			var class string
+			if class, err = p.string(v, path); err == nil {
+				if _, ok := djangoClients[class]; !ok {
+					err = configErr(path, "not a client class this package reads (want django_redis.client.DefaultClient or secure_redis.client.SecureDjangoRedisClient)")
+				}
+				client = class
 			}
 		case "DB", "db":
 			var db int
@@ -135,7 +162,8 @@ func (p *parser) djangoCache(n *yaml.Node, path string) (CacheConfig, error) {
 		case "COMPRESSOR":
 			if cc.Options.Compressor, err = p.string(v, path); err == nil {
 				if comp, cerr := codec.NewCompressor(cc.Options.Compressor); cerr != nil {
-					err = configErr(path, "unsupported compressor class %q", cc.Options.Compressor)
+					cc.Options.Compressor = ""
+					err = configErr(path, "not a compressor class this package reads (want django-redis's zlib, gzip, lzma, lz4, zstd or identity compressor)")
 				} else if comp == nil {
 					cc.Options.Compressor = "" // IdentityCompressor: none
 				}
@@ -147,10 +175,51 @@ func (p *parser) djangoCache(n *yaml.Node, path string) (CacheConfig, error) {
 		}
 		return err
 	})
-	if cc.isRedis() {
-		cc.Options.Serializer = SerializerPickle // django-redis and Django's RedisCache pickle
+	return serializer, client, err
+}
+
+// djangoSerializer sets the serializer of a Redis alias to what django-redis
+// stores with its OPTIONS, with or without OPTIONS: pickle by default,
+// SERIALIZER's json or msgpack, or django-redis-secure's Fernet(pickle) when
+// SERIALIZER or CLIENT_CLASS names it. REDIS_SECRET_KEY must be given exactly
+// when the entries are encrypted: a key next to a plaintext serializer would
+// be ignored by django-redis, and reading its plaintext as tokens (or the
+// other way round) would lose every entry. Django's own RedisCache stores
+// plaintext pickles and takes none of django-redis's options.
+func djangoSerializer(cc *CacheConfig, serializer, client, optionsPath string) error {
+	if !cc.isRedis() {
+		return nil
 	}
-	return cc, err
+	keysPath := optionsPath + ".REDIS_SECRET_KEY"
+	if cc.DjangoBackend == "django.core.cache.backends.redis.RedisCache" {
+		for _, f := range []struct {
+			name string
+			set  bool
+		}{{"REDIS_SECRET_KEY", len(cc.Options.SecretKeys) > 0}, {"SERIALIZER", serializer != ""},
+			{"CLIENT_CLASS", client != ""}, {"COMPRESSOR", cc.Options.Compressor != ""}} {
+			if f.set {
+				return configErr(optionsPath+"."+f.name, "Django's own RedisCache stores plaintext pickles and has no such option: use django_redis.cache.RedisCache (with django-redis-secure to encrypt)")
+			}
+		}
+	}
+	kind := SerializerPickle
+	if serializer != "" {
+		kind = djangoSerializers[serializer]
+	}
+	if djangoClients[client] == djangoSecure {
+		kind = djangoSecure // SecureDjangoRedisClient overrides SERIALIZER
+	}
+	hasKeys := len(cc.Options.SecretKeys) > 0
+	switch {
+	case kind == djangoSecure && !hasKeys:
+		return configErr(keysPath, "required: django-redis-secure's serializer encrypts with it")
+	case kind == djangoSecure:
+		kind = SerializerPickle // encrypted, since keys are set
+	case hasKeys:
+		return configErr(keysPath, "set, but the alias's serializer (SERIALIZER, django-redis's pickle by default) stores plaintext and django-redis would ignore the key: set SERIALIZER to secure_redis.serializer.pickle.PickleSerializer, or remove the key")
+	}
+	cc.Options.Serializer = kind
+	return nil
 }
 
 // djangoBackend maps a Django BACKEND class to a backend. Unknown classes are

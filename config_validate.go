@@ -143,22 +143,25 @@ func (c *Config) validateAlias(name string, secure bool) []*ConfigError {
 	}
 	switch s := cc.Options.Serializer; s {
 	case "", SerializerPickle:
-	case SerializerRaw:
+	case SerializerRaw, SerializerDjangoJSON, SerializerDjangoMsgpack:
 		if hasKeys {
-			add("options.serializer", "raw stores plaintext and cannot be used with secret_keys (use native or json)")
+			add("options.serializer", "%s stores plaintext and cannot be used with secret_keys (use native, json or pickle)", s)
 		}
 	case SerializerNative, SerializerJSON:
 		if !hasKeys {
 			add("options.serializer", "%s encrypts and needs options.secret_keys (use raw for a plaintext alias)", s)
 		}
 	default:
-		add("options.serializer", "unknown serializer %q (want native, json, raw or pickle)", s)
+		add("options.serializer", "unknown serializer (want native, json, raw, pickle, django-json or django-msgpack)")
 	}
 	if comp := cc.Options.Compressor; comp != "" {
-		if cc.serializer() != SerializerPickle {
-			add("options.compressor", "only with serializer pickle (django-redis's compressors)")
-		} else if _, err := codec.NewCompressor(comp); err != nil {
-			add("options.compressor", "unknown compressor %q (want zlib, gzip, lzma, lz4 or zstd)", comp)
+		switch cc.serializer() {
+		case SerializerPickle, SerializerDjangoJSON, SerializerDjangoMsgpack:
+			if _, err := codec.NewCompressor(comp); err != nil {
+				add("options.compressor", "unknown compressor (want zlib, gzip, lzma, lz4 or zstd)")
+			}
+		default:
+			add("options.compressor", "only with serializer pickle, django-json or django-msgpack (django-redis's compressors)")
 		}
 	}
 	if dr := cc.Options.DataRecovery; dr != nil {
