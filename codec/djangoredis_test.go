@@ -164,7 +164,7 @@ func TestDjangoRedisReadsWhatGoWrites(t *testing.T) {
 	want := map[string]string{
 		"int": "42", "int_big": "1267650600228229401496703205376", "str": "'héllo ✓'", "float": "3.25",
 		"bool": "False", "list": "[1, 'two', None]", "tuple": "[1, 'a']", "dict": "{'a': 1}",
-		"long": "'" + strings.Repeat("y", 300) + "'",
+		"long":     "'" + strings.Repeat("y", 300) + "'",
 		"datetime": "'2024-05-06T07:08:09.123Z'", "offset": "'2024-05-06T07:08:09+02:00'", "naive": "'2024-05-06T07:08:09'",
 		"date": "'2024-02-29'", "decimal": "'1.50'", "timedelta": "'-P0DT23H59M54.999993S'",
 	}
