@@ -17,6 +17,28 @@ type target struct {
 	key      string                 // identifies the client: backend, locations and database
 }
 
+// databases names the Redis databases the target reaches, so that aliases on
+// one database can be found whatever their other settings: "addr/db" of a
+// single node, "addr/0" for each seed of a cluster, and
+// "sentinel addr master/db" for each sentinel of a failover target.
+func (t *target) databases() []string {
+	switch {
+	case t.failover != nil:
+		out := make([]string, len(t.failover.SentinelAddrs))
+		for i, a := range t.failover.SentinelAddrs {
+			out[i] = "sentinel " + a + " " + t.failover.MasterName + "/" + strconv.Itoa(t.failover.DB)
+		}
+		return out
+	case t.cluster != nil:
+		out := make([]string, len(t.cluster.Addrs))
+		for i, a := range t.cluster.Addrs {
+			out[i] = a + "/0"
+		}
+		return out
+	}
+	return []string{t.single.Network + " " + t.single.Addr + "/" + strconv.Itoa(t.single.DB)}
+}
+
 // redisTarget parses the locations of a Redis alias. Errors carry a Field
 // relative to the alias ("location[1]", "options.db") and no password.
 func redisTarget(cc CacheConfig) (*target, *ConfigError) {

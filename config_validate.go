@@ -54,46 +54,6 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// overlaps reports Redis aliases that share a database and whose key schemes
-// overlap: with Django's key layout, prefix "app1" owns the keys of prefix
-// "app1:2" (they read as version 2 of app1), so one alias's Clear, migration
-// or rotation would reach the other's entries. "app1" and "app1:secure" do
-// not overlap. Aliases written with different URLs for one server are not
-// detected.
-func (c *Config) overlaps(names []string) []*ConfigError {
-	type scheme struct {
-		name, target string
-		keys         *codec.KeyScheme
-	}
-	var schemes []scheme
-	for _, name := range names {
-		cc := c.Caches[name]
-		if !cc.isRedis() {
-			continue
-		}
-		t, cerr := redisTarget(cc)
-		if cerr != nil {
-			continue // reported by validateAlias
-		}
-		ks, err := codec.NewKeyScheme(cc.KeyPrefix, codec.WithVersion(cc.Version))
-		if err != nil {
-			continue // reported by validateAlias
-		}
-		schemes = append(schemes, scheme{name, t.key, ks})
-	}
-	var errs []*ConfigError
-	for _, a := range schemes {
-		for _, b := range schemes {
-			if a.name != b.name && a.target == b.target && a.keys.Owns(b.keys.Key("k")) {
-				errs = append(errs, configErr("caches."+b.name+".key_prefix",
-					"keys of prefix %q are also keys of alias %q (prefix %q) on the same database: Clear, migration or rotation of one would reach the other's entries",
-					b.keys.Prefix(), a.name, a.keys.Prefix()))
-			}
-		}
-	}
-	return errs
-}
-
 func (c *Config) validateAlias(name string, secure bool) []*ConfigError {
 	cc := c.Caches[name]
 	p := "caches." + name
