@@ -76,7 +76,7 @@ func Open(ctx context.Context, cfg *Config) (*Caches, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	c := &Caches{cfg: cfg.clone(), aliases: map[string]*alias{}}
+	c := &Caches{cfg: cfg.withDefaults(), aliases: map[string]*alias{}}
 	if err := c.open(ctx); err != nil {
 		_ = c.Close()
 		return nil, err
@@ -123,11 +123,7 @@ func (c *Caches) open(ctx context.Context) error {
 		if a.codec, err = newCodec(cc); err != nil {
 			return fmt.Errorf("secureredis: caches.%s: %w", name, err)
 		}
-		prefix := cc.KeyPrefix
-		if prefix == "" {
-			prefix = name // memory aliases only; Validate requires one on Redis
-		}
-		if a.store, err = a.newStore(prefix, cc.Version, cc.Timeout); err != nil {
+		if a.store, err = a.newStore(cc.KeyPrefix, cc.Version, cc.Timeout); err != nil {
 			return fmt.Errorf("secureredis: caches.%s: %w", name, err)
 		}
 		c.aliases[name] = a
@@ -162,9 +158,6 @@ func sortedNames(cfg *Config) []string {
 // newStore returns a store over the alias's client (or memory cache) and
 // codec, with the given key prefix, version and default expiration.
 func (a *alias) newStore(prefix string, version int, timeout Timeout) (*store.EncryptingStore, error) {
-	if version == 0 {
-		version = codec.DefaultVersion
-	}
 	keys, err := codec.NewKeyScheme(prefix, codec.WithVersion(version))
 	if err != nil {
 		return nil, err
@@ -186,8 +179,8 @@ func newCodec(cc CacheConfig) (store.Codec, error) {
 		ser = codec.Msgpack{}
 	case SerializerJSON:
 		ser = codec.JSON{}
-	case SerializerPickle:
-		return newPickleCodec(cc)
+	case SerializerPickle, SerializerDjangoJSON, SerializerDjangoMsgpack:
+		return newDjangoRedisCodec(cc)
 	default:
 		return nil, fmt.Errorf("serializer %s is not supported: %w", cc.serializer(), errors.ErrUnsupported)
 	}
@@ -274,9 +267,10 @@ func (c *Caches) Close() error {
 	return c.closeErr
 }
 
-// newPickleCodec returns the codec of a pickle alias: Django's secure format
-// with secret keys, django-redis's plaintext pickle without.
-func newPickleCodec(cc CacheConfig) (store.Codec, error) {
+// newDjangoRedisCodec returns the codec of an alias in one of django-redis's
+// formats: Django's secure format for pickle with secret keys, else
+// django-redis's plaintext pickle, JSON or msgpack.
+func newDjangoRedisCodec(cc CacheConfig) (store.Codec, error) {
 	comp, err := codec.NewCompressor(cc.Options.Compressor)
 	if cc.Options.Compressor == "" {
 		comp, err = nil, nil
@@ -284,7 +278,12 @@ func newPickleCodec(cc CacheConfig) (store.Codec, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(cc.Options.SecretKeys) == 0 {
+	switch {
+	case cc.serializer() == SerializerDjangoJSON:
+		return codec.DjangoRedisJSON{Compressor: comp}, nil
+	case cc.serializer() == SerializerDjangoMsgpack:
+		return codec.DjangoRedisMsgpack{Compressor: comp}, nil
+	case len(cc.Options.SecretKeys) == 0:
 		return codec.PlainPickle{Compressor: comp}, nil
 	}
 	ring, err := codec.NewKeyRing(cc.Options.SecretKeys...)

@@ -108,18 +108,25 @@ func TestSampleSettingsDjangoAndNativeLoadAlike(t *testing.T) {
 	}
 }
 
+// djangoSecureAlias is a django-redis-secure "default" alias, for Django
+// documents whose other aliases a test looks at.
+const djangoSecureAlias = `"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://h/1", "KEY_PREFIX": "s",
+	"OPTIONS": {"REDIS_SECRET_KEY": "` + cfgKey1 + `", "CLIENT_CLASS": "secure_redis.client.SecureDjangoRedisClient"}}`
+
 func TestDjangoForms(t *testing.T) {
 	tests := []struct {
 		name, text string
+		alias      string // the alias compared; "default" when empty
 		want       secureredis.CacheConfig
 	}{
 		{
 			name: "bare CACHES dict",
-			text: `{"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+			text: `{"default": {"BACKEND": "django_redis.cache.RedisCache",
 				"LOCATION": "redis://h:6379", "KEY_PREFIX": "p", "VERSION": 3, "TIMEOUT": 1.5,
-				"OPTIONS": {"REDIS_SECRET_KEY": ["` + cfgKey1 + `", "` + cfgKey2 + `"], "db": 4}}}`,
+				"OPTIONS": {"REDIS_SECRET_KEY": ["` + cfgKey1 + `", "` + cfgKey2 + `"], "db": 4,
+				"SERIALIZER": "secure_redis.serializer.pickle.PickleSerializer"}}}`,
 			want: secureredis.CacheConfig{
-				Backend: secureredis.BackendRedis, DjangoBackend: "django.core.cache.backends.redis.RedisCache",
+				Backend: secureredis.BackendRedis, DjangoBackend: "django_redis.cache.RedisCache",
 				Location: secureredis.Locations{"redis://h:6379"}, KeyPrefix: "p", Version: 3,
 				Timeout: secureredis.Timeout{Duration: 1500 * time.Millisecond},
 				Options: secureredis.CacheOptions{
@@ -141,20 +148,67 @@ func TestDjangoForms(t *testing.T) {
 			},
 		},
 		{
+			name:  "Django's defaults: no KEY_PREFIX, no OPTIONS, read as django-redis's pickle",
+			alias: "old",
+			text:  `{"CACHES": {` + djangoSecureAlias + `, "old": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://h/1"}}}`,
+			want: secureredis.CacheConfig{
+				Backend: secureredis.BackendRedis, DjangoBackend: "django_redis.cache.RedisCache",
+				Location: secureredis.Locations{"redis://h/1"}, Version: 1,
+				Options: secureredis.CacheOptions{Serializer: secureredis.SerializerPickle},
+			},
+		},
+		{
+			name:  "django-redis's JSON serializer",
+			alias: "old",
+			text: `{"CACHES": {` + djangoSecureAlias + `, "old": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://h/1",
+				"OPTIONS": {"SERIALIZER": "django_redis.serializers.json.JSONSerializer", "CLIENT_CLASS": "django_redis.client.DefaultClient"}}}}`,
+			want: secureredis.CacheConfig{
+				Backend: secureredis.BackendRedis, DjangoBackend: "django_redis.cache.RedisCache",
+				Location: secureredis.Locations{"redis://h/1"}, Version: 1,
+				Options: secureredis.CacheOptions{Serializer: secureredis.SerializerDjangoJSON},
+			},
+		},
+		{
+			name:  "django-redis's msgpack serializer, compressed",
+			alias: "old",
+			text: `{"CACHES": {` + djangoSecureAlias + `, "old": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://h/1",
+				"OPTIONS": {"SERIALIZER": "django_redis.serializers.msgpack.MSGPackSerializer", "COMPRESSOR": "django_redis.compressors.zlib.ZlibCompressor"}}}}`,
+			want: secureredis.CacheConfig{
+				Backend: secureredis.BackendRedis, DjangoBackend: "django_redis.cache.RedisCache",
+				Location: secureredis.Locations{"redis://h/1"}, Version: 1,
+				Options: secureredis.CacheOptions{Serializer: secureredis.SerializerDjangoMsgpack, Compressor: "django_redis.compressors.zlib.ZlibCompressor"},
+			},
+		},
+		{
+			name:  "Django's own RedisCache pickles",
+			alias: "old",
+			text: `{"CACHES": {` + djangoSecureAlias + `, "old": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://h/2",
+				"KEY_PREFIX": "o", "OPTIONS": {"db": 2}}}}`,
+			want: secureredis.CacheConfig{
+				Backend: secureredis.BackendRedis, DjangoBackend: "django.core.cache.backends.redis.RedisCache",
+				Location: secureredis.Locations{"redis://h/2"}, KeyPrefix: "o", Version: 1,
+				Options: secureredis.CacheOptions{Serializer: secureredis.SerializerPickle, DB: intPtr(2)},
+			},
+		},
+		{
 			name: "locmem is memory with the default serializer",
 			text: `{"CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
 				"LOCATION": "unique-snowflake", "OPTIONS": {"REDIS_SECRET_KEY": "` + cfgKey1 + `", "MAX_ENTRIES": 10}}}}`,
 			want: secureredis.CacheConfig{
 				Backend: secureredis.BackendMemory, DjangoBackend: "django.core.cache.backends.locmem.LocMemCache",
 				Location: secureredis.Locations{"unique-snowflake"}, Version: 1,
-				Options: secureredis.CacheOptions{SecretKeys: secureredis.SecretKeys{cfgKey1}},
+				KeyPrefix: "default", // a memory alias's default prefix is its name
+				Options:   secureredis.CacheOptions{SecretKeys: secureredis.SecretKeys{cfgKey1}},
 			},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := parse(t, tt.text)
-			if diff := cmp.Diff(tt.want, cfg.Caches["default"]); diff != "" {
+			if tt.alias == "" {
+				tt.alias = "default"
+			}
+			if diff := cmp.Diff(tt.want, cfg.Caches[tt.alias]); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
@@ -215,10 +269,14 @@ caches: {default: {backend: memory, options: {db: 1, secret_keys: [` + k + `]}}}
 caches:
   default: {backend: redis, location: "redis://h/1", key_prefix: app1, options: {secret_keys: [` + k + `]}}
   other: {backend: redis, location: "redis://h/1", key_prefix: "app1:2", options: {serializer: raw}}`, "caches.other.key_prefix"},
-		{"empty key prefix", `
-caches: {default: {backend: redis, location: "redis://h", key_prefix: "", options: {secret_keys: [` + k + `]}}}`, "caches.default.key_prefix"},
-		{"missing key prefix", `
-caches: {default: {backend: rediscluster, location: "redis://h", options: {secret_keys: [` + k + `]}}}`, "caches.default.key_prefix"},
+		{"two empty key prefixes on one database", `
+caches:
+  default: {backend: redis, location: "redis://h/1", key_prefix: "", options: {secret_keys: [` + k + `]}}
+  other: {backend: redis, location: "redis://h/1", options: {serializer: raw}}`, "caches.other.key_prefix"},
+		{"a prefix inside the empty prefix's keys", `
+caches:
+  default: {backend: redis, location: "redis://h/1", key_prefix: "", options: {secret_keys: [` + k + `]}}
+  other: {backend: redis, location: "redis://h/1", key_prefix: ":3", options: {serializer: raw}}`, "caches.other.key_prefix"},
 		{"negative version", `
 caches: {default: {backend: redis, location: "redis://h", key_prefix: p, version: -1, options: {secret_keys: [` + k + `]}}}`, "caches.default.version"},
 		{"version zero", `
@@ -253,10 +311,18 @@ caches:
 caches:
   default: {backend: redis, location: "redis://h", key_prefix: p, options: {secret_keys: [` + k + `], data_recovery: {old_cache_name: files, old_key_prefix: o}}}
   files: {backend: external}`, "caches.default.options.data_recovery.old_cache_name"},
-		{"old key prefix empty", `
+		{"old key prefix missing", `
 caches:
-  default: {backend: redis, location: "redis://h", key_prefix: p, options: {secret_keys: [` + k + `], data_recovery: {old_cache_name: old, old_key_prefix: ""}}}
+  default: {backend: redis, location: "redis://h", key_prefix: p, options: {secret_keys: [` + k + `], data_recovery: {old_cache_name: old}}}
   old: {backend: redis, location: "redis://h", key_prefix: o}`, "caches.default.options.data_recovery.old_key_prefix"},
+		{"django old key prefix missing", `
+{"CACHES": {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://h", "OPTIONS": {"REDIS_SECRET_KEY": "` + k + `",
+  "DATA_RECOVERY": {"OLD_CACHE_NAME": "old"}}}, "old": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://h", "KEY_PREFIX": "o"}}}`,
+			"CACHES.default.OPTIONS.DATA_RECOVERY.OLD_KEY_PREFIX"},
+		{"empty old key prefix equals the empty prefix", `
+caches:
+  default: {backend: redis, location: "redis://h", key_prefix: "", options: {secret_keys: [` + k + `], data_recovery: {old_cache_name: old, old_key_prefix: ""}}}
+  old: {backend: redis, location: "redis://h/2", key_prefix: o}`, "caches.default.options.data_recovery.old_key_prefix"},
 		{"old key prefix equals the new one", `
 caches:
   default: {backend: redis, location: "redis://h", key_prefix: app1, options: {secret_keys: [` + k + `], data_recovery: {old_cache_name: old, old_key_prefix: app1}}}
@@ -291,8 +357,36 @@ caches: {default: {backend: redis, location: "redis://h", key_prefix: p, options
 		{"django unknown redis backend", `
 {"CACHES": {"default": {"BACKEND": "django_redis.cache.RedisCash"}}}`, "CACHES.default.BACKEND"},
 		{"django unknown serializer", `
-{"CACHES": {"default": {"BACKEND": "django_redis.cache.RedisCache", "OPTIONS": {"SERIALIZER": "django_redis.serializers.msgpack.MSGPackSerializer"}}}}`,
+{"CACHES": {"default": {"BACKEND": "django_redis.cache.RedisCache", "OPTIONS": {"SERIALIZER": "myapp.serializers.YAMLSerializer"}}}}`,
 			"CACHES.default.OPTIONS.SERIALIZER"},
+		{"django unknown client class", `
+{"CACHES": {"default": {"BACKEND": "django_redis.cache.RedisCache", "OPTIONS": {"CLIENT_CLASS": "django_redis.client.HerdClient"}}}}`,
+			"CACHES.default.OPTIONS.CLIENT_CLASS"},
+		{"django unknown compressor", `
+{"CACHES": {"default": {"BACKEND": "django_redis.cache.RedisCache", "OPTIONS": {"COMPRESSOR": "myapp.Brotli"}}}}`,
+			"CACHES.default.OPTIONS.COMPRESSOR"},
+		{"django secure serializer without a key", `
+{"CACHES": {` + djangoSecureAlias + `, "b": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://h", "KEY_PREFIX": "b",
+  "OPTIONS": {"SERIALIZER": "secure_redis.serializer.pickle.PickleSerializer"}}}}`, "CACHES.b.OPTIONS.REDIS_SECRET_KEY"},
+		{"django secure client without a key", `
+{"CACHES": {` + djangoSecureAlias + `, "b": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://h", "KEY_PREFIX": "b",
+  "OPTIONS": {"CLIENT_CLASS": "secure_redis.client.SecureDjangoRedisClient"}}}}`, "CACHES.b.OPTIONS.REDIS_SECRET_KEY"},
+		{"django key with django-redis's default pickle", `
+{"CACHES": {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://h", "OPTIONS": {"REDIS_SECRET_KEY": "` + k + `"}}}}`,
+			"CACHES.default.OPTIONS.REDIS_SECRET_KEY"},
+		{"django key with the json serializer", `
+{"CACHES": {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://h",
+  "OPTIONS": {"REDIS_SECRET_KEY": "` + k + `", "SERIALIZER": "django_redis.serializers.json.JSONSerializer"}}}}`,
+			"CACHES.default.OPTIONS.REDIS_SECRET_KEY"},
+		{"django's own RedisCache with a key", `
+{"CACHES": {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://h", "OPTIONS": {"REDIS_SECRET_KEY": "` + k + `"}}}}`,
+			"CACHES.default.OPTIONS.REDIS_SECRET_KEY"},
+		{"django-json with secret keys", `
+caches: {default: {backend: redis, location: "redis://h", key_prefix: p, options: {serializer: django-json, secret_keys: [` + k + `]}}}`,
+			"caches.default.options.serializer"},
+		{"compressor with native", `
+caches: {default: {backend: redis, location: "redis://h", key_prefix: p, options: {compressor: zlib, secret_keys: [` + k + `]}}}`,
+			"caches.default.options.compressor"},
 		{"django unknown top-level", `
 {"CACHES": {}, "DEBUG": true}`, "DEBUG"},
 		{"django validation names native fields", `
@@ -343,11 +437,11 @@ caches: {default: {backend: memory, options: {secret_keys: ["NOTAKEYsecretvalue"
 
 func TestValidateReportsEveryProblem(t *testing.T) {
 	cfg := &secureredis.Config{Caches: map[string]secureredis.CacheConfig{
-		"default": {Backend: secureredis.BackendRedis, Location: secureredis.Locations{"redis://h"}},
+		"default": {Backend: secureredis.BackendRedis, Location: secureredis.Locations{"redis://h"}, Version: -1},
 		"other":   {Backend: "bogus"},
 	}}
 	err := cfg.Validate()
-	for _, field := range []string{"caches.default.key_prefix", "caches.default.options.secret_keys", "caches.other.backend"} {
+	for _, field := range []string{"caches.default.version", "caches.default.options.secret_keys", "caches.other.backend"} {
 		if err == nil || !strings.Contains(err.Error(), field+":") {
 			t.Errorf("Validate() = %v, want it to name %s", err, field)
 		}

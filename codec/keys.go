@@ -43,8 +43,10 @@ func DjangoReverseKeyFunc(storageKey, prefix string) (string, int, bool) {
 
 // KeyScheme makes and parses the storage keys of one cache alias, like Django's
 // KEY_PREFIX, VERSION and KEY_FUNCTION. Every key it makes starts with
-// "prefix:", so Pattern covers them all. A KeyScheme is immutable and safe for
-// concurrent use.
+// "prefix:", so Pattern covers them all. The empty prefix is Django's default
+// KEY_PREFIX: its keys are ":version:key" (a stock Django project stores
+// ":1:key"), and it owns exactly the keys of that form, never "key" or
+// "other:1:key". A KeyScheme is immutable and safe for concurrent use.
 type KeyScheme struct {
 	prefix  string
 	version int
@@ -65,19 +67,18 @@ func WithKeyFunc(make KeyFunc, reverse ReverseKeyFunc) KeySchemeOption {
 	return func(s *KeyScheme) { s.make, s.reverse = make, reverse }
 }
 
-// NewKeyScheme returns the key scheme for prefix. The prefix must be non-empty
-// (an empty one would make Clear and scans reach other applications' keys);
-// it may contain any characters, glob ones included. Errors wrap
+// NewKeyScheme returns the key scheme for prefix. The prefix may contain any
+// characters, glob ones included, and may be empty (Django's default
+// KEY_PREFIX): every key the scheme makes, scans or owns still starts with
+// "prefix:", so with the empty prefix Pattern is ":*" and Owns accepts only
+// ":version:key", never a bare key or another prefix's. Errors wrap
 // ErrInvalidKeyScheme.
 func NewKeyScheme(prefix string, opts ...KeySchemeOption) (*KeyScheme, error) {
 	s := &KeyScheme{prefix: prefix, version: DefaultVersion, make: DjangoKeyFunc, reverse: DjangoReverseKeyFunc}
 	for _, opt := range opts {
 		opt(s)
 	}
-	switch {
-	case prefix == "":
-		return nil, fmt.Errorf("%w: empty key prefix", ErrInvalidKeyScheme)
-	case s.make == nil || s.reverse == nil:
+	if s.make == nil || s.reverse == nil {
 		return nil, fmt.Errorf("%w: key function and its reverse are both required", ErrInvalidKeyScheme)
 	}
 	const sample = "sample:key"
@@ -118,8 +119,9 @@ func (s *KeyScheme) Owns(storageKey string) bool {
 }
 
 // Pattern returns a Redis SCAN MATCH pattern that matches every key under
-// "prefix:", with the prefix glob-escaped. It can match keys the scheme does not
-// own (another app's "prefix:x" for instance): filter with Owns.
+// "prefix:", with the prefix glob-escaped (":*" for the empty prefix). It can
+// match keys the scheme does not own (another app's "prefix:x" for instance):
+// filter with Owns.
 func (s *KeyScheme) Pattern() string { return GlobEscape(s.prefix+":") + "*" }
 
 // GlobEscape escapes the characters Redis glob patterns treat specially

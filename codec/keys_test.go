@@ -180,8 +180,6 @@ func TestNewKeySchemeErrors(t *testing.T) {
 		prefix string
 		opts   []codec.KeySchemeOption
 	}{
-		{"empty prefix", "", nil},
-		{"empty prefix with version", "", []codec.KeySchemeOption{codec.WithVersion(2)}},
 		{"nil key func", "app1", []codec.KeySchemeOption{codec.WithKeyFunc(nil, djangoRev)}},
 		{"nil reverse", "app1", []codec.KeySchemeOption{codec.WithKeyFunc(django, nil)}},
 		{"outside prefix", "app1", []codec.KeySchemeOption{codec.WithKeyFunc(
@@ -244,6 +242,7 @@ func TestKeySchemePattern(t *testing.T) {
 		{"[ab]", `\[ab\]:*`, []string{"[ab]:1:k"}, []string{"a:1:k", "b:1:k"}},
 		{`a\b`, `a\\b:*`, []string{`a\b:1:k`}, []string{"ab:1:k", `a\\b:1:k`}},
 		{`*?[]\`, `\*\?\[\]\\:*`, []string{`*?[]\:1:k`}, []string{`x?[]\:1:k`, `*x[]\:1:k`}},
+		{"", `:*`, []string{":1:k", "::x"}, []string{"k", "1:k", "other:1:k"}},
 	}
 	for _, tt := range tests {
 		s := newScheme(t, tt.prefix)
@@ -262,5 +261,30 @@ func TestKeySchemePattern(t *testing.T) {
 				t.Errorf("pattern %q matches %q", got, k)
 			}
 		}
+	}
+}
+
+// The empty prefix is Django's default KEY_PREFIX: its scheme owns exactly
+// ":version:key", never a bare key or a key of another prefix.
+func TestKeySchemeEmptyPrefix(t *testing.T) {
+	s := newScheme(t, "", codec.WithVersion(3))
+	if got := s.Key("user:42"); got != ":3:user:42" {
+		t.Errorf("Key = %q, want :3:user:42", got)
+	}
+	for _, k := range []string{":1:k", ":3:user:42", ":12:", ":1::", ":1:django.contrib.sessions.cacheabc"} {
+		if !s.Owns(k) {
+			t.Errorf("Owns(%q) = false", k)
+		}
+	}
+	for _, k := range []string{"foo", ":x:foo", "other:1:foo", "::1:foo", ":01:k", ":+1:k", ":1", ":", "", "1:k", ":gocache_tag:t", " :1:k"} {
+		if s.Owns(k) {
+			t.Errorf("Owns(%q) = true", k)
+		}
+	}
+	if k, v, ok := s.Parse(":7:a:b"); !ok || k != "a:b" || v != 7 {
+		t.Errorf("Parse = %q, %d, %v", k, v, ok)
+	}
+	if s.Pattern() != ":*" {
+		t.Errorf("Pattern = %q", s.Pattern())
 	}
 }

@@ -1,0 +1,116 @@
+package secureredis
+
+import (
+	"errors"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// target is what a Redis alias connects to.
+type target struct {
+	single   *redis.Options
+	cluster  *redis.ClusterOptions
+	failover *redis.FailoverOptions // Sentinel
+	key      string                 // identifies the client: backend, locations and database
+}
+
+// databases names the Redis databases the target reaches, so that aliases on
+// one database can be found whatever their other settings: "addr/db" of a
+// single node, "addr/0" for each seed of a cluster, and
+// "sentinel addr master/db" for each sentinel of a failover target.
+func (t *target) databases() []string {
+	switch {
+	case t.failover != nil:
+		out := make([]string, len(t.failover.SentinelAddrs))
+		for i, a := range t.failover.SentinelAddrs {
+			out[i] = "sentinel " + a + " " + t.failover.MasterName + "/" + strconv.Itoa(t.failover.DB)
+		}
+		return out
+	case t.cluster != nil:
+		out := make([]string, len(t.cluster.Addrs))
+		for i, a := range t.cluster.Addrs {
+			out[i] = a + "/0"
+		}
+		return out
+	}
+	return []string{t.single.Network + " " + t.single.Addr + "/" + strconv.Itoa(t.single.DB)}
+}
+
+// redisTarget parses the locations of a Redis alias. Errors carry a Field
+// relative to the alias ("location[1]", "options.db") and no password.
+func redisTarget(cc CacheConfig) (*target, *ConfigError) {
+	if len(cc.Location) == 0 {
+		return nil, configErr("location", "required for backend %s", cc.Backend)
+	}
+	for i, loc := range cc.Location {
+		if strings.TrimSpace(loc) == "" {
+			return nil, configErr("location["+strconv.Itoa(i)+"]", "empty")
+		}
+	}
+	if db := cc.Options.DB; db != nil && *db < 0 {
+		return nil, configErr("options.db", "must not be negative, got %d", *db)
+	}
+	if cc.Backend == BackendRedisSentinel || isSentinelURL(cc.Location[0]) {
+		return sentinelTarget(cc)
+	}
+	cluster := cc.Backend == BackendRedisCluster || len(cc.Location) > 1 || hasAddrParam(cc.Location[0])
+	t := &target{}
+	if !cluster {
+		o, err := redis.ParseURL(cc.Location[0])
+		if err != nil {
+			return nil, locationErr(0, cc.Location[0], err)
+		}
+		if cc.Options.DB != nil {
+			// django-redis takes the database from LOCATION; a different
+			// OPTIONS.DB would have Go and Django use different databases.
+			if u, err := url.Parse(cc.Location[0]); err == nil && strings.Trim(u.Path, "/") != "" && o.DB != *cc.Options.DB {
+				return nil, configErr("options.db", "database %d conflicts with database %d in the location; set it in one place", *cc.Options.DB, o.DB)
+			}
+			o.DB = *cc.Options.DB
+		}
+		o.ContextTimeoutEnabled = true // a ctx deadline bounds every call
+		t.single = o
+		t.key = cc.Backend + "\x00" + cc.Location[0] + "\x00" + strconv.Itoa(o.DB)
+		return t, nil
+	}
+	if cc.Options.DB != nil && *cc.Options.DB != 0 {
+		return nil, configErr("options.db", "a Redis Cluster has only database 0, got %d", *cc.Options.DB)
+	}
+	for i, loc := range cc.Location {
+		o, err := redis.ParseClusterURL(loc)
+		if err != nil {
+			return nil, locationErr(i, loc, err)
+		}
+		// ParseClusterURL ignores the path: refuse a database it would drop.
+		if u, err := url.Parse(loc); err == nil && strings.Trim(u.Path, "/") != "" && strings.Trim(u.Path, "/") != "0" {
+			return nil, configErr("location["+strconv.Itoa(i)+"]", "a Redis Cluster has only database 0, got path %q", u.Path)
+		}
+		if i == 0 {
+			t.cluster = o
+			t.cluster.ContextTimeoutEnabled = true
+			continue
+		}
+		t.cluster.Addrs = append(t.cluster.Addrs, o.Addrs...)
+	}
+	t.key = cc.Backend + "\x00cluster\x00" + strings.Join(cc.Location, "\x00")
+	return t, nil
+}
+
+func hasAddrParam(loc string) bool {
+	u, err := url.Parse(loc)
+	return err == nil && u.Query().Has("addr")
+}
+
+// locationErr reports a URL go-redis refused, without the password: url.Parse
+// errors quote the whole URL, so only their cause is kept, and any copy of the
+// password left in the message is masked.
+func locationErr(i int, loc string, err error) *ConfigError {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return configErr("location["+strconv.Itoa(i)+"]", "%s", redactSecrets(err.Error(), loc))
+}

@@ -1,0 +1,144 @@
+package secureredis
+
+import (
+	"errors"
+	"slices"
+	"strconv"
+
+	"github.com/secureredis/secureredis/codec"
+)
+
+// Validate checks the whole configuration and returns every problem found,
+// joined, each a *ConfigError naming the alias and field (errors.Is
+// ErrInvalidConfig). It checks: at least one alias; the secure alias exists,
+// is opened (not external) and has secret keys; secret keys are valid Fernet
+// keys (errors name them by position only); backends are known; Redis
+// aliases have parseable locations (go-redis errors, with any password
+// removed); versions are not negative; timeouts are positive or never;
+// serializers are known and match the keys (raw without keys, native and json
+// with); a cluster uses database 0; and data_recovery names another opened
+// alias, an old prefix different from the alias's own, on an alias with
+// secret keys. Key prefixes may be empty (Django's default). It does no I/O.
+func (c *Config) Validate() error {
+	if c == nil || len(c.Caches) == 0 {
+		return configErr("caches", "no caches configured")
+	}
+	c = c.withDefaults()
+	var errs []error
+	add := func(e *ConfigError) {
+		if e != nil {
+			errs = append(errs, e)
+		}
+	}
+	secure := c.secureAlias()
+	if sc, ok := c.Caches[secure]; !ok {
+		add(configErr("secure_cache", "alias %q not found in caches", secure))
+	} else if sc.Backend == BackendExternal {
+		add(configErr("secure_cache", "alias %q has backend external, which this package does not open", secure))
+	}
+	names := make([]string, 0, len(c.Caches))
+	for name := range c.Caches {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		for _, e := range c.validateAlias(name, name == secure) {
+			add(e)
+		}
+	}
+	if len(errs) == 0 {
+		for _, e := range c.overlaps(names) {
+			add(e)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Config) validateAlias(name string, secure bool) []*ConfigError {
+	cc := c.Caches[name]
+	p := "caches." + name
+	var errs []*ConfigError
+	add := func(field, format string, args ...any) {
+		errs = append(errs, configErr(p+"."+field, format, args...))
+	}
+	switch cc.Backend {
+	case BackendRedis, BackendRedisCluster, BackendRedisSentinel, BackendMemory:
+	case BackendExternal:
+		return nil // never opened: nothing else matters
+	case "":
+		add("backend", "required (redis, rediscluster, redissentinel, memory or external)")
+		return errs
+	default:
+		add("backend", "unknown backend %q (want redis, rediscluster, redissentinel, memory or external)", cc.Backend)
+		return errs
+	}
+	if cc.isRedis() {
+		if _, err := redisTarget(cc); err != nil {
+			err.Field = p + "." + err.Field
+			errs = append(errs, err)
+		}
+	} else if cc.Options.DB != nil {
+		add("options.db", "only for Redis backends")
+	}
+	if cc.Version < 0 {
+		add("version", "must not be negative, got %d", cc.Version)
+	}
+	if msg := cc.Timeout.validate(); msg != "" {
+		add("timeout", "%s", msg)
+	}
+	hasKeys := len(cc.Options.SecretKeys) > 0
+	switch {
+	case hasKeys:
+		if _, err := codec.NewKeyRing(cc.Options.SecretKeys...); err != nil {
+			ce := &ConfigError{Field: p + ".options.secret_keys", Reason: "invalid secret key", err: err}
+			var ke *codec.KeyError
+			if errors.As(err, &ke) {
+				ce.Field += "[" + strconv.Itoa(ke.Index) + "]"
+				ce.Reason = ke.Reason
+			}
+			errs = append(errs, ce)
+		}
+	case secure:
+		add("options.secret_keys", "required on the secure alias")
+	}
+	switch s := cc.Options.Serializer; s {
+	case "", SerializerPickle:
+	case SerializerRaw, SerializerDjangoJSON, SerializerDjangoMsgpack:
+		if hasKeys {
+			add("options.serializer", "%s stores plaintext and cannot be used with secret_keys (use native, json or pickle)", s)
+		}
+	case SerializerNative, SerializerJSON:
+		if !hasKeys {
+			add("options.serializer", "%s encrypts and needs options.secret_keys (use raw for a plaintext alias)", s)
+		}
+	default:
+		add("options.serializer", "unknown serializer (want native, json, raw, pickle, django-json or django-msgpack)")
+	}
+	if comp := cc.Options.Compressor; comp != "" {
+		switch cc.serializer() {
+		case SerializerPickle, SerializerDjangoJSON, SerializerDjangoMsgpack:
+			if _, err := codec.NewCompressor(comp); err != nil {
+				add("options.compressor", "unknown compressor (want zlib, gzip, lzma, lz4 or zstd)")
+			}
+		default:
+			add("options.compressor", "only with serializer pickle, django-json or django-msgpack (django-redis's compressors)")
+		}
+	}
+	if dr := cc.Options.DataRecovery; dr != nil {
+		dp := "options.data_recovery."
+		if !hasKeys && !secure { // the secure alias already reported its missing keys
+			add("options.data_recovery", "needs options.secret_keys: recovery writes encrypted copies")
+		}
+		if dr.OldCacheName == "" {
+			add(dp+"old_cache_name", "required")
+		} else if old, ok := c.Caches[dr.OldCacheName]; !ok {
+			add(dp+"old_cache_name", "alias %q not found in caches", dr.OldCacheName)
+		} else if old.Backend == BackendExternal {
+			add(dp+"old_cache_name", "alias %q has backend external, which this package does not open", dr.OldCacheName)
+		}
+		if dr.OldKeyPrefix == cc.KeyPrefix {
+			add(dp+"old_key_prefix", "equals the alias's own key_prefix %q: old and new entries would be the same keys", cc.KeyPrefix)
+		}
+	}
+	return errs
+}
