@@ -40,14 +40,22 @@
 // Audit reports counts and sample key names only. Key names are not secret, so
 // do not put secrets in them.
 //
-// Migrate never overwrites the secure alias: a value the live application
-// wrote there is newer than the plaintext copy and wins (SET NX). With
-// WithClearOld the plaintext entry is deleted only once its encrypted copy is
-// confirmed present, and only if it still holds the value that was read (an
-// atomic compare-and-delete, one key per script): a value written to the old
-// alias after it was read is left in place (Report.Kept). The secure copy
-// still wins, so a later run skips that entry as existing and deletes it:
-// stop the writers of the old alias before clearing it.
+// Migrate never overwrites the secure alias on its own: an existing secure
+// entry is kept (SET NX). With WithClearOld the plaintext entry is deleted only
+// once its encrypted copy is confirmed present, and only if it still holds the
+// value that was read (an atomic compare-and-delete, one key per script): a
+// value written to the old alias after it was read is left in place
+// (Report.Kept). "Confirmed present" means written by this run, or existing
+// with an equal value: the existing token is decrypted and compared with the
+// old value as the secure codec stores it. Nothing else is stored to remember
+// where a copy came from. An old entry whose value differs from its secure
+// copy's (the application wrote the secure alias, or writers updated the old
+// alias after an earlier run copied it) is a conflict: both are kept, the
+// report lists it (Conflicts, ConflictKeys) and is not Clean, and a later run
+// with WithPrefer(PreferOld) or WithPrefer(PreferSecure) decides. Those writes
+// compare exact bytes in Lua too (compare-and-set on the secure token read,
+// compare-and-delete on the old bytes read), so a value either alias receives
+// meanwhile is never overwritten or deleted.
 //
 // "Confirmed present" means present on the master that took the write. On a
 // replicated deployment (Sentinel, or a cluster with replicas) a failover in

@@ -8,3 +8,10 @@ import "context"
 func WithHooks(beforeRead, afterRead func(ctx context.Context, keys []string)) Option {
 	return func(o *options) { o.beforeRead, o.afterRead = beforeRead, afterRead }
 }
+
+// WithClearHook sets a function Migrate calls with the old keys of each batch
+// after comparing their existing secure copies and before replacing or
+// deleting anything (WithClearOld).
+func WithClearHook(fn func(ctx context.Context, keys []string)) Option {
+	return func(o *options) { o.beforeClear = fn }
+}

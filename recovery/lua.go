@@ -35,6 +35,16 @@ return 0`)
 // holds ARGV[1]; it returns OK if it did and nil otherwise.
 var compareAndSet = newScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL') end return false`)
 
+// replaceIf writes ARGV[2] into KEYS[1] if the key still holds ARGV[1] or is
+// gone, with the expiry ARGV[3] says: "pxat" (ARGV[4] is a Unix time in ms),
+// "px" (ARGV[4] ms from now) or "persist". It returns OK if it wrote, nil if
+// the key holds another value.
+var replaceIf = newScript(`local v = redis.call('GET', KEYS[1])
+if v ~= false and v ~= ARGV[1] then return false end
+if ARGV[3] == 'pxat' then return redis.call('SET', KEYS[1], ARGV[2], 'PXAT', ARGV[4]) end
+if ARGV[3] == 'px' then return redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[4]) end
+return redis.call('SET', KEYS[1], ARGV[2])`)
+
 // runEach runs the script once per key, pipelined (EVALSHA, falling back to
 // EVAL for the calls a node answers NOSCRIPT, which also loads it there), and
 // returns one command per key. args(i) are the ARGV of keys[i].

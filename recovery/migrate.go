@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -34,64 +32,11 @@ const (
 	// SkipNotOwned: the key is under the old prefix but is not an entry of
 	// the old scheme (a tag set, or a key of another layout).
 	SkipNotOwned SkipReason = "not-owned"
+	// SkipNotString: MigrateFrom met a key matching a pattern that is not a
+	// Redis string (a list, a set such as gocache's tag sets, a hash, ...):
+	// no cache entry, so it is left alone.
+	SkipNotString SkipReason = "not-string"
 )
-
-// Report is the outcome of Migrate. Scanned equals Migrated + Skipped + Failed.
-type Report struct {
-	// Scanned counts the keys SCAN returned under the old prefix. SCAN may
-	// return a key twice; the second time it is skipped as SkipExists.
-	Scanned int
-	// Migrated counts the entries written to the secure alias (in a dry
-	// run: those whose secure key did not exist). When the client retries a
-	// pipeline that timed out after Redis ran it, the retried writes find
-	// their own copies and count as SkipExists instead: the data is right,
-	// the split between the two counts is not.
-	Migrated int
-	// Skipped counts the keys left alone; SkippedBy breaks it down.
-	Skipped   int
-	SkippedBy map[SkipReason]int
-	// Failed counts the entries that could not be migrated; their old
-	// entries are never deleted.
-	Failed int
-	// Deleted counts the old entries deleted (WithClearOld), including
-	// those already gone when their turn came.
-	Deleted int
-	// Kept counts the old entries WithClearOld left in place because they
-	// changed after being read; a later run handles them.
-	Kept int
-	// DeleteFailed counts the old entries whose delete failed although their
-	// encrypted copy is in place; they are also in Failures.
-	DeleteFailed int
-	// Failures lists up to MaxFailures failed keys, in the order met;
-	// FailuresOmitted counts the rest.
-	Failures        []Failure
-	FailuresOmitted int
-	DryRun          bool
-	Duration        time.Duration
-}
-
-// String summarises the report on one line, without keys or values.
-func (r *Report) String() string {
-	var b strings.Builder
-	if r.DryRun {
-		b.WriteString("dry run: ")
-	}
-	fmt.Fprintf(&b, "scanned %d, migrated %d, skipped %d", r.Scanned, r.Migrated, r.Skipped)
-	if len(r.SkippedBy) > 0 {
-		reasons := make([]string, 0, len(r.SkippedBy))
-		for reason, n := range r.SkippedBy {
-			reasons = append(reasons, fmt.Sprintf("%s %d", reason, n))
-		}
-		sort.Strings(reasons)
-		fmt.Fprintf(&b, " (%s)", strings.Join(reasons, ", "))
-	}
-	fmt.Fprintf(&b, ", failed %d", r.Failed)
-	if r.Deleted > 0 || r.Kept > 0 || r.DeleteFailed > 0 {
-		fmt.Fprintf(&b, ", old entries deleted %d, kept %d, delete failed %d", r.Deleted, r.Kept, r.DeleteFailed)
-	}
-	fmt.Fprintf(&b, " in %v", r.Duration.Round(time.Millisecond))
-	return b.String()
-}
 
 // Migrate copies every entry of the old alias into the secure alias,
 // encrypted with the secure alias's codec (Django's DATA_RECOVERY).
@@ -110,22 +55,20 @@ func (r *Report) String() string {
 // entries that vanish mid-run are skipped, and an existing secure key is never
 // overwritten (see SkipReason). With WithClearOld each old entry whose
 // encrypted copy is confirmed present is deleted, if unchanged since it was
-// read. Per-key errors (Redis or codec) are collected in the report and do not
+// read; an old entry whose value differs from its existing secure copy's is a
+// conflict, kept and reported (Report.Conflicts, ConflictKeys) unless
+// WithPrefer resolves it, and the report is then not Clean. Per-key errors (Redis or codec) are collected in the report and do not
 // stop the run; nothing is deleted for a failed key.
 //
 // It returns the report and, when the run stops early (SCAN error or ctx done
 // between batches), the partial report with an error wrapping the cause
 // (context.Canceled, ...). Running it again finishes the job: every entry ends
 // up migrated exactly once. Other errors: ErrNilStore, ErrNoClient,
-// ErrSamePrefix, an invalid option. Migrate may be called concurrently with
+// ErrSamePrefix, an invalid option (WithPrefer without WithClearOld included).
+// Migrate may be called concurrently with
 // the application using both aliases; running two Migrates at once is safe
 // but pointless.
 func Migrate(ctx context.Context, old, secure *store.EncryptingStore, opts ...Option) (*Report, error) {
-	start := time.Now()
-	o, err := newOptions(opts)
-	if err != nil {
-		return nil, err
-	}
 	if err := checkStore(old, "old alias"); err != nil {
 		return nil, err
 	}
@@ -135,13 +78,23 @@ func Migrate(ctx context.Context, old, secure *store.EncryptingStore, opts ...Op
 	if old.Keys().Prefix() == secure.Keys().Prefix() {
 		return nil, fmt.Errorf("%w: %q", ErrSamePrefix, old.Keys().Prefix())
 	}
-	scan, err := scanner(old, o.batch)
+	src := &prefixSource{old: old, secure: secure}
+	_, src.raw = old.Codec().(codec.Raw)
+	return migrate(ctx, src, secure, opts)
+}
+
+// migrate runs a migration from src into secure (a checked store).
+func migrate(ctx context.Context, src source, secure *store.EncryptingStore, opts []Option) (*Report, error) {
+	start := time.Now()
+	o, err := newOptions(opts)
 	if err != nil {
-		return nil, fmt.Errorf("recovery: migrate: %w", err)
+		return nil, err
 	}
-	m := &migration{old: old, secure: secure, o: o, rep: &Report{SkippedBy: map[SkipReason]int{}, DryRun: o.dryRun}}
-	_, m.oldRaw = old.Codec().(codec.Raw)
-	m.sameServer = sameClient(old.Client(), secure.Client())
+	if o.prefer != PreferNone && !o.clearOld {
+		return nil, fmt.Errorf("recovery: WithPrefer(%v) applies to the conflicts of WithClearOld, which is not set", o.prefer)
+	}
+	m := &migration{src: src, secure: secure, o: o, rep: &Report{SkippedBy: map[SkipReason]int{}, DryRun: o.dryRun}}
+	m.sameServer = sameClient(src.client(), secure.Client())
 	// Three stages overlap: this goroutine scans and reads batch i+2 while
 	// a second one encodes batch i+1 and a third writes and clears batch i.
 	// Unbuffered channels bound memory to a few batches. A started batch
@@ -162,7 +115,7 @@ func Migrate(ctx context.Context, old, secure *store.EncryptingStore, opts ...Op
 			m.store(bctx, b)
 		}
 	})
-	err = scan.ScanKeys(ctx, func(ctx context.Context, _ store.Rediser, keys []string) error {
+	err = src.scan(ctx, o.batch, func(ctx context.Context, keys []string) error {
 		return forChunks(keys, o.batch, func(keys []string) error {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -186,10 +139,10 @@ func Migrate(ctx context.Context, old, secure *store.EncryptingStore, opts ...Op
 }
 
 type migration struct {
-	old, secure *store.EncryptingStore
-	oldRaw      bool
-	sameServer  bool // both aliases use one client: copy expiries exactly
-	o           *options
+	src        source
+	secure     *store.EncryptingStore
+	sameServer bool // both aliases use one client: copy expiries exactly
+	o          *options
 
 	mu    sync.Mutex // guards rep, fails and last; serialises progress calls
 	rep   *Report
@@ -210,10 +163,13 @@ type entry struct {
 	raw            string    // the old value as read, for compare-and-delete
 	expireAt       time.Time // when the old entry expires, by the local clock; zero: persistent
 	pxat           int64     // the same by the old server's clock, in Unix ms (same server only)
-	tok            []byte
+	tok            []byte    // the value encoded by the secure codec
+	secTok         string    // the existing secure token, in a conflict
 	state          uint8
 	reason         SkipReason
 	err            error
+	clear          uint8 // what WithClearOld does with the old entry (clr*)
+	delErr         error // why clearing it failed
 }
 
 func (e *entry) skip(r SkipReason) { e.state, e.reason = skipped, r }
@@ -233,16 +189,10 @@ func (m *migration) read(ctx context.Context, keys []string) *migBatch {
 	for i, k := range keys {
 		e := &es[i]
 		e.oldKey = k
-		if m.secure.Keys().Owns(k) {
-			e.skip(SkipSecureNamespace)
+		if e.newKey, e.reason = m.src.target(k); e.reason != "" {
+			e.state = skipped
 			continue
 		}
-		key, version, ok := m.old.Keys().Parse(k)
-		if !ok {
-			e.skip(SkipNotOwned)
-			continue
-		}
-		e.newKey = m.secure.Keys().KeyVersion(key, version)
 		live = append(live, i)
 	}
 	if m.o.beforeRead != nil {
@@ -264,11 +214,13 @@ func (m *migration) store(ctx context.Context, b *migBatch) {
 	} else {
 		m.write(ctx, es, live)
 	}
-	var del *deletion
-	if m.o.clearOld && !m.o.dryRun {
-		del = m.clearOld(ctx, es)
+	if m.o.clearOld {
+		m.clearOld(ctx, es)
 	}
-	m.account(es, del)
+	for i := range es {
+		es[i].tok, es[i].secTok = nil, ""
+	}
+	m.account(es)
 }
 
 func liveKeys(es []entry, live []int, secure bool) []string {
@@ -302,14 +254,21 @@ func (m *migration) fetch(ctx context.Context, es []entry, live []int) []int {
 	gets := make([]*redis.StringCmd, len(live))
 	ttls := make([]*redis.DurationCmd, len(live))
 	var clock *redis.TimeCmd
+	var expires []*redis.DurationCmd
 	readAt := time.Now()
-	_, _ = m.old.Client().Pipelined(ctx, func(p redis.Pipeliner) error {
+	_, _ = m.src.client().Pipelined(ctx, func(p redis.Pipeliner) error {
 		if m.sameServer {
+			// PEXPIRETIME (Redis 7) is the exact expiry; TIME + PTTL may
+			// be a millisecond early, for older servers.
 			clock = p.Time(ctx)
+			expires = make([]*redis.DurationCmd, len(live))
 		}
 		for j, i := range live {
 			gets[j] = p.Get(ctx, es[i].oldKey)
 			ttls[j] = p.PTTL(ctx, es[i].oldKey)
+			if expires != nil {
+				expires[j] = p.PExpireTime(ctx, es[i].oldKey)
+			}
 		}
 		return nil
 	})
@@ -324,6 +283,9 @@ func (m *migration) fetch(ctx context.Context, es []entry, live []int) []int {
 		switch {
 		case errors.Is(err, redis.Nil):
 			e.skip(SkipExpired)
+			continue
+		case redis.HasErrorPrefix(err, "WRONGTYPE") && m.src.skipsWrongType():
+			e.skip(SkipNotString)
 			continue
 		case err != nil:
 			e.fail(fmt.Errorf("recovery: read: %w", err))
@@ -341,8 +303,12 @@ func (m *migration) fetch(ctx context.Context, es []entry, live []int) []int {
 			// Redis ran PTTL after readAt, and ran the writes after the
 			// write pipeline starts: the two delays roughly cancel out.
 			e.expireAt = readAt.Add(ttl)
-			if !serverNow.IsZero() {
-				e.pxat = serverNow.Add(ttl).UnixMilli()
+			if expires != nil {
+				if at, err := expires[j].Result(); err == nil && at > 0 {
+					e.pxat = at.Milliseconds()
+				} else if !serverNow.IsZero() {
+					e.pxat = serverNow.Add(ttl).UnixMilli()
+				}
 			}
 		}
 		e.raw = v
@@ -354,17 +320,14 @@ func (m *migration) fetch(ctx context.Context, es []entry, live []int) []int {
 // encode decodes the old values and encodes them for the secure alias, in
 // parallel on large batches.
 func (m *migration) encode(es []entry, live []int) {
-	oc, sc := m.old.Codec(), m.secure.Codec()
+	sc := m.secure.Codec()
 	parallel.For(len(live), func(lo, hi int) {
 		for _, i := range live[lo:hi] {
 			e := &es[i]
-			var v any = e.raw
-			if !m.oldRaw { // codec.Raw decodes to the string itself
-				var err error
-				if v, err = oc.Decode(e.oldKey, []byte(e.raw)); err != nil {
-					e.fail(&valueError{ErrDecode, err})
-					continue
-				}
+			v, err := m.src.decode(e.oldKey, e.raw)
+			if err != nil {
+				e.fail(&valueError{ErrDecode, err})
+				continue
 			}
 			tok, err := sc.Encode(e.newKey, v)
 			if err != nil {
@@ -416,7 +379,6 @@ func (m *migration) write(ctx context.Context, es []entry, live []int) {
 	})
 	for j, i := range live {
 		e := &es[i]
-		e.tok = nil
 		switch err := cmds[j].Err(); {
 		case errors.Is(err, redis.Nil): // NX: the key exists
 			e.skip(SkipExists)
@@ -466,7 +428,6 @@ func (m *migration) exists(ctx context.Context, es []entry, live []int) {
 	})
 	for j, i := range live {
 		e := &es[i]
-		e.tok = nil
 		switch n, err := cmds[j].Result(); {
 		case err != nil:
 			e.fail(fmt.Errorf("recovery: check secure key: %w", err))
@@ -478,45 +439,8 @@ func (m *migration) exists(ctx context.Context, es []entry, live []int) {
 	}
 }
 
-type deletion struct {
-	deleted, kept int
-	failed        map[int]error // entry index → delete error
-}
-
-// clearOld deletes, with one compare-and-delete per key, the old entries
-// whose encrypted copy is present: written now, or already there.
-func (m *migration) clearOld(ctx context.Context, es []entry) *deletion {
-	var idx []int
-	for i := range es {
-		if e := &es[i]; e.state == migrated || (e.state == skipped && e.reason == SkipExists) {
-			idx = append(idx, i)
-		}
-	}
-	d := &deletion{}
-	if len(idx) == 0 {
-		return d
-	}
-	cmds := compareAndDelete.runEach(ctx, m.old.Client(), liveKeys(es, idx, false), func(j int) []any {
-		return []any{es[idx[j]].raw}
-	})
-	for j, i := range idx {
-		switch n, err := cmds[j].Int(); {
-		case err != nil:
-			if d.failed == nil {
-				d.failed = map[int]error{}
-			}
-			d.failed[i] = fmt.Errorf("recovery: delete old entry: %w", err)
-		case n == 0:
-			d.kept++
-		default: // deleted, or gone already
-			d.deleted++
-		}
-	}
-	return d
-}
-
 // account adds a batch to the report.
-func (m *migration) account(es []entry, del *deletion) {
+func (m *migration) account(es []entry) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r := m.rep
@@ -533,15 +457,24 @@ func (m *migration) account(es []entry, del *deletion) {
 			r.Failed++
 			m.fails.add(e.oldKey, e.err)
 		}
-	}
-	if del != nil {
-		r.Deleted += del.deleted
-		r.Kept += del.kept
-		r.DeleteFailed += len(del.failed)
-		for i := range es { // in key order
-			if err, ok := del.failed[i]; ok {
-				m.fails.add(es[i].oldKey, err)
+		switch e.clear {
+		case clrDeleted:
+			r.Deleted++
+		case clrResolved:
+			r.Resolved++
+			if !r.DryRun {
+				r.Deleted++
 			}
+		case clrKept:
+			r.Kept++
+		case clrConflict:
+			r.Conflicts++
+		case clrDeleteFailed:
+			r.DeleteFailed++
+			m.fails.add(e.oldKey, e.delErr)
+		}
+		if (e.clear == clrKept || e.clear == clrConflict) && len(r.ConflictKeys) < m.o.samples {
+			r.ConflictKeys = append(r.ConflictKeys, e.oldKey)
 		}
 	}
 }

@@ -216,39 +216,83 @@ func TestMigrate100k(t *testing.T) {
 		}
 	}
 
-	// Old entries: deleted, except those that changed after being read.
+	// Old entries: deleted, except those that changed after being read
+	// (Kept) and those whose secure copy the application wrote with another
+	// value (Conflicts: every pre-existing one, and the hot ones it wrote
+	// before the migration reached them).
 	var left []string
 	for _, k := range redistest.Keys(t, a.client) {
 		if a.old.Keys().Owns(k) {
 			left = append(left, k)
 		}
 	}
+	preSet := map[string]bool{}
+	for _, i := range pre {
+		preSet[oldKey(i)] = true
+	}
+	hotKeys := map[string]int{}
+	for _, i := range hot {
+		hotKeys[oldKey(i)] = i
+	}
+	conflicts := 0
 	for _, k := range left {
-		if !slices.Contains(changed, k) {
+		v := a.client.Get(ctx, k).Val()
+		_, isHot := hotKeys[k]
+		switch {
+		case slices.Contains(changed, k):
+			if v != "changed" {
+				t.Errorf("old entry %s = %q, want the changed value", k, v)
+			}
+		case preSet[k] || isHot:
+			conflicts++
+			if !strings.HasPrefix(v, "value-") {
+				t.Errorf("conflicting old entry %s = %q, want its own value", k, v)
+			}
+		default:
 			t.Errorf("old entry %s not deleted", k)
-		} else if v := a.client.Get(ctx, k).Val(); v != "changed" {
-			t.Errorf("old entry %s = %q, want the changed value", k, v)
 		}
 	}
-	if len(left) == 0 || len(left) > rep2.Kept {
-		for _, k := range left {
-			t.Logf("left: %s = %q", k, a.client.Get(ctx, k).Val())
-		}
-		t.Errorf("%d old entries left, run 2 kept %d", len(left), rep2.Kept)
+	if len(left) != rep2.Kept+rep2.Conflicts || conflicts < len(pre) || rep2.Clean() {
+		t.Errorf("%d old entries left (%d conflicts), run 2 kept %d and reported %d conflicts, clean %v", len(left), conflicts, rep2.Kept, rep2.Conflicts, rep2.Clean())
+	}
+	if len(rep2.ConflictKeys) != min(recovery.DefaultSamples, len(left)) {
+		t.Errorf("run 2 conflict keys %q", rep2.ConflictKeys)
 	}
 	if diff := cmp.Diff(before, untouched()); diff != "" {
 		t.Errorf("keys outside the old scheme changed (-before +after):\n%s", diff)
 	}
 
-	// Run 3: nothing left to migrate; the changed entries' secure copies
+	// Run 3: nothing left to migrate; the kept entries' secure copies
 	// exist, so they are skipped, not overwritten.
 	rep3, err := recovery.Migrate(ctx, a.old, a.secure)
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkSums(t, "run 3", rep3)
-	if rep3.Migrated != 0 || rep3.Failed != 0 || rep3.SkippedBy[recovery.SkipExists] != len(left) || rep3.SkippedBy[recovery.SkipNotOwned] != 1 {
+	if rep3.Migrated != 0 || rep3.Failed != 0 || rep3.SkippedBy[recovery.SkipExists] != len(left) || rep3.SkippedBy[recovery.SkipNotOwned] != 1 || !rep3.Clean() {
 		t.Errorf("run 3 = %v, want 0 migrated, %d exists, 1 not-owned (the tag set)", rep3, len(left))
+	}
+
+	// Run 4: clearing again reports every kept entry as a conflict and
+	// deletes none; preferring the secure alias deletes them all.
+	rep4, err := recovery.Migrate(ctx, a.old, a.secure, recovery.WithClearOld())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep4.Conflicts != len(left) || rep4.Deleted != 0 || rep4.Clean() {
+		t.Errorf("run 4 = %v, want %d conflicts", rep4, len(left))
+	}
+	rep5, err := recovery.Migrate(ctx, a.old, a.secure, recovery.WithClearOld(), recovery.WithPrefer(recovery.PreferSecure))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep5.Conflicts != 0 || rep5.Resolved != len(left) || rep5.Deleted != len(left) || !rep5.Clean() {
+		t.Errorf("run 5 = %v, want %d resolved", rep5, len(left))
+	}
+	for _, k := range left {
+		if a.client.Exists(ctx, k).Val() != 0 {
+			t.Errorf("old entry %s left after PreferSecure", k)
+		}
 	}
 }
 

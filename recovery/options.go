@@ -52,6 +52,7 @@ type options struct {
 	batch    int
 	dryRun   bool
 	clearOld bool
+	prefer   Prefer
 	progress func(Progress)
 	samples  int
 	err      error
@@ -62,6 +63,10 @@ type options struct {
 	// after they are read (before anything is written).
 	beforeRead func(ctx context.Context, keys []string)
 	afterRead  func(ctx context.Context, keys []string)
+	// Migrate with WithClearOld: called with the old keys of a batch after
+	// the existing secure copies are compared, before anything is replaced
+	// or deleted.
+	beforeClear func(ctx context.Context, keys []string)
 }
 
 func newOptions(opts []Option) (*options, error) {
@@ -99,9 +104,75 @@ func WithDryRun() Option { return func(o *options) { o.dryRun = true } }
 
 // WithClearOld makes Migrate delete each old entry once its encrypted copy is
 // confirmed present in the secure alias (Django's CLEAR_OLD_ENTRIES), and only
-// if it still holds the value that was read. Entries that failed are never
-// deleted. Ignored by Rotate and Audit, and by a dry run.
+// if it still holds the value that was read. "Confirmed" means written by this
+// run, or already there holding an equal value (the secure token is decrypted
+// and compared with the old value as the secure codec would store it); an
+// existing secure copy with another value is a conflict, which is reported and
+// kept unless WithPrefer says which side wins. Entries that failed are never
+// deleted. Ignored by Rotate and Audit; a dry run counts conflicts and deletes
+// nothing.
 func WithClearOld() Option { return func(o *options) { o.clearOld = true } }
+
+// Prefer says which value wins when WithClearOld meets a conflict: an old
+// entry whose value differs from the one its existing secure copy holds.
+type Prefer int
+
+// Choices for WithPrefer.
+const (
+	// PreferNone, the default, keeps both values and reports the conflict
+	// (Report.Conflicts, Report.ConflictKeys); the report is not Clean.
+	PreferNone Prefer = iota
+	// PreferOld replaces the secure copy with the old entry's value (with a
+	// Lua compare-and-set on the secure token that was read, and the old
+	// entry's remaining TTL), then deletes the old entry (compare-and-delete
+	// on the old bytes that were read). Use it when the old alias held the
+	// newer data: writers kept updating it after the first run.
+	PreferOld
+	// PreferSecure deletes the old entry (compare-and-delete on the bytes
+	// that were read) and leaves the secure copy as it is. Use it when the
+	// application writes the secure alias and the old values are stale.
+	PreferSecure
+)
+
+// ParsePrefer returns the Prefer named by s: "" or "none", "old", "secure".
+func ParsePrefer(s string) (Prefer, error) {
+	switch s {
+	case "", "none":
+		return PreferNone, nil
+	case "old":
+		return PreferOld, nil
+	case "secure":
+		return PreferSecure, nil
+	}
+	return PreferNone, fmt.Errorf("recovery: prefer %q: want old or secure", s)
+}
+
+// String returns the name ParsePrefer reads.
+func (p Prefer) String() string {
+	switch p {
+	case PreferOld:
+		return "old"
+	case PreferSecure:
+		return "secure"
+	}
+	return "none"
+}
+
+// WithPrefer resolves the conflicts Migrate meets with WithClearOld (see
+// Prefer). The default is PreferNone. Migrate returns an error for an unknown
+// value, or for PreferOld or PreferSecure without WithClearOld. A value written
+// to either alias after Migrate read it is never overwritten or deleted: that
+// entry stays a conflict (or is counted as Kept) for a later run. Ignored by
+// Rotate and Audit.
+func WithPrefer(p Prefer) Option {
+	return func(o *options) {
+		if p < PreferNone || p > PreferSecure {
+			o.err = fmt.Errorf("recovery: unknown Prefer %d", int(p))
+			return
+		}
+		o.prefer = p
+	}
+}
 
 // WithProgress calls fn after each batch with the running totals of the
 // batches finished so far, and once more at the end. Calls never overlap: on a single Redis they happen on the caller's goroutine; on a
@@ -110,10 +181,10 @@ func WithClearOld() Option { return func(o *options) { o.clearOld = true } }
 // run. Cancelling the run's context from fn stops it before the next batch.
 func WithProgress(fn func(Progress)) Option { return func(o *options) { o.progress = fn } }
 
-// WithSamples sets how many sample keys per class Audit reports, and how many
-// keys of plaintext integers Rotate reports. The default
-// is DefaultSamples (10); 0 keeps none. A negative value makes Audit return an
-// error.
+// WithSamples sets how many sample keys per class Audit reports, how many
+// keys of plaintext integers Rotate reports, and how many kept keys Migrate
+// lists in Report.ConflictKeys. The default is DefaultSamples (10); 0 keeps
+// none. A negative value makes the function return an error.
 func WithSamples(n int) Option {
 	return func(o *options) {
 		if n < 0 {
