@@ -86,18 +86,18 @@ func get(ctx context.Context, e *env, args []string) error {
 	defer caches.Close()
 	v, err := s.Get(ctx, fs.Arg(0))
 	if errors.Is(err, gocachestore.NotFound{}) {
-		return fmt.Errorf("%q not found in alias %s", fs.Arg(0), name)
+		return fmt.Errorf("%s not found in alias %s", display(fs.Arg(0)), display(name))
 	}
 	if err != nil {
-		return err
+		return fmt.Errorf("get %s from alias %s: %w", display(fs.Arg(0)), display(name), err)
 	}
 	if !*asJSON {
 		switch x := v.(type) {
 		case string:
-			_, err = fmt.Fprintln(e.stdout, x)
+			_, err = fmt.Fprintln(e.stdout, displayValue(e.stdout, x))
 			return err
 		case []byte:
-			_, err = fmt.Fprintln(e.stdout, string(x))
+			_, err = fmt.Fprintln(e.stdout, displayValue(e.stdout, string(x)))
 			return err
 		}
 	}

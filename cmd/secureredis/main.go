@@ -126,10 +126,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch {
 	case err == nil, errors.Is(err, errReported):
 	case errors.Is(err, errUsage):
-		fmt.Fprintf(stderr, "secureredis %s: %v\n", name, err)
+		fmt.Fprintf(stderr, "secureredis %s: %s\n", name, displayError(err))
 		fmt.Fprint(stderr, usage)
 	default:
-		fmt.Fprintf(stderr, "secureredis %s: %v\n", name, err)
+		fmt.Fprintf(stderr, "secureredis %s: %s\n", name, displayError(err))
 	}
 	return err
 }

@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -38,11 +38,11 @@ func migrate(ctx context.Context, e *env, args []string) error {
 	if *clearOld || dr.ClearOldEntries {
 		opts = append(opts, recovery.WithClearOld())
 	}
-	fmt.Fprintf(e.stdout, "migrating %s (prefix %q) into %s (prefix %q)\n", dr.OldCacheName, old.Keys().Prefix(), name, secure.Keys().Prefix())
+	fmt.Fprintf(e.stdout, "migrating %s (prefix %s) into %s (prefix %s)\n", display(dr.OldCacheName), strconv.Quote(old.Keys().Prefix()), display(name), strconv.Quote(secure.Keys().Prefix()))
 	report, err := recovery.Migrate(ctx, old, secure, opts...)
 	done()
 	if report != nil {
-		fmt.Fprintln(e.stdout, report)
+		fmt.Fprintln(e.stdout, displayText(report.String()))
 		printFailures(e.stderr, report.Failures, report.FailuresOmitted)
 	}
 	if err != nil {
@@ -75,7 +75,7 @@ func rotate(ctx context.Context, e *env, args []string) error {
 	report, err := recovery.Rotate(ctx, s, opts...)
 	done()
 	if report != nil {
-		fmt.Fprintln(e.stdout, report)
+		fmt.Fprintln(e.stdout, displayText(report.String()))
 		printFailures(e.stderr, report.Failures, report.FailuresOmitted)
 	}
 	if err != nil {
@@ -103,7 +103,7 @@ func audit(ctx context.Context, e *env, args []string) error {
 	report, err := recovery.Audit(ctx, s, recovery.WithSamples(*samples), recovery.WithProgress(update))
 	done()
 	if report != nil {
-		fmt.Fprintln(e.stdout, report)
+		fmt.Fprintln(e.stdout, auditText(report))
 		printFailures(e.stderr, report.Failures, report.FailuresOmitted)
 	}
 	if err != nil {
@@ -114,15 +114,6 @@ func audit(ctx context.Context, e *env, args []string) error {
 		return errReported
 	}
 	return nil
-}
-
-func printFailures(w io.Writer, fs []recovery.Failure, omitted int) {
-	for _, f := range fs {
-		fmt.Fprintf(w, "  failed %s: %v\n", f.Key, f.Err)
-	}
-	if omitted > 0 {
-		fmt.Fprintf(w, "  ... and %d more\n", omitted)
-	}
 }
 
 // progress returns a callback that draws a progress bar when stderr is a
