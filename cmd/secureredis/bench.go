@@ -28,27 +28,49 @@ const benchKeys = 1000
 // so that a noisy neighbour slows both alike.
 const benchRounds = 10
 
+// benchTTL is the expiration of every key bench writes, so that a bench
+// killed before its cleanup leaves nothing persistent behind.
+const benchTTL = time.Hour
+
+// benchNamespace starts the logical key of every bench key, under the alias's
+// own scheme: "<prefix>:<version>:secureredis-bench:<run>:crypt:<n>" for the
+// encrypted store and "...:plain:<n>" for the plain one, so that the alias's
+// Clear removes leftovers and audit counts them (the plain ones as
+// plaintext: random bytes, while a bench runs).
+const benchNamespace = "secureredis-bench"
+
+// benchLimits bounds every bench flag, so that no value makes bench allocate
+// without bound (or panic): at most 1000 keys of 1 MiB per store in Redis.
+var benchLimits = []struct {
+	name     string
+	def, max int
+	usage    string
+}{
+	{"size", 1024, 1 << 20, "value size in bytes"},
+	{"ops", 20000, 10_000_000, "Set and Get operations per store; GetMany makes ops/batch calls"},
+	{"concurrency", 50, 1024, "concurrent goroutines"},
+	{"batch", 100, benchKeys, "keys per GetMany"},
+}
+
 // bench measures the encrypting store of an alias against gocache's plain
 // Redis store on the same client, and prints ops/s and latencies and a
 // final "ratio get=G set=S getmany=M" line (encrypted ÷ plain throughput).
 func bench(ctx context.Context, e *env, args []string) error {
 	fs := flags("bench")
 	alias := fs.String("alias", "", "Redis alias to measure (default: the secure alias)")
-	size := fs.Int("size", 1024, "value size in bytes")
-	ops := fs.Int("ops", 20000, "Set and Get operations per store; GetMany makes ops/batch calls")
-	concurrency := fs.Int("concurrency", 50, "concurrent goroutines")
-	batch := fs.Int("batch", 100, "keys per GetMany")
+	vals := make([]*int, len(benchLimits))
+	for i, l := range benchLimits {
+		vals[i] = fs.Int(l.name, l.def, fmt.Sprintf("%s (1 to %d)", l.usage, l.max))
+	}
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	for _, f := range []struct {
-		name string
-		v    int
-	}{{"size", *size}, {"ops", *ops}, {"concurrency", *concurrency}, {"batch", *batch}} {
-		if f.v <= 0 {
-			return fmt.Errorf("%w: --%s must be positive, got %d", errUsage, f.name, f.v)
+	for i, l := range benchLimits {
+		if v := *vals[i]; v < 1 || v > l.max {
+			return fmt.Errorf("%w: --%s must be from 1 to %d, got %d", errUsage, l.name, l.max, v)
 		}
 	}
+	size, ops, concurrency, batch := vals[0], vals[1], vals[2], vals[3]
 	caches, enc, name, err := openAlias(ctx, e, *alias)
 	if err != nil {
 		return err
@@ -62,12 +84,9 @@ func bench(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer b.cleanup()
+	defer b.cleanup(e)
 	fmt.Fprintf(e.stdout, "bench: alias %s (prefix %q), %d-byte values, %d ops, concurrency %d, batch %d\n",
 		name, enc.Keys().Prefix(), *size, *ops, *concurrency, *batch)
-	if err := b.populate(ctx); err != nil {
-		return err
-	}
 	calls := max(1, *ops / *batch)
 	type row struct {
 		op     string
@@ -84,6 +103,10 @@ func bench(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintln(tw, "op\tstore\tops/s\tkeys/s\tp50\tp99\t")
 	ratios := map[string]float64{}
 	for _, r := range rows {
+		// Writing every key first makes every Get hit and re-arms benchTTL.
+		if err := b.populate(ctx); err != nil {
+			return err
+		}
 		p, s, err := alternate(ctx, r.n, *concurrency, r.plain, r.secure)
 		if err != nil {
 			return fmt.Errorf("%s: %w", r.op, err)
@@ -128,54 +151,59 @@ func newBencher(enc *store.EncryptingStore, client redis.UniversalClient, size, 
 	if _, err := rand.Read(b.value); err != nil {
 		return nil, err
 	}
-	// Both stores write under the alias's prefix ("prefix:1:bench-<id>-..."
-	// and "prefix:bench-plain-<id>-..."), so that the alias's Clear would
-	// remove leftovers; keys have the same length on the wire.
+	// Both stores write under the alias's scheme (see benchNamespace); keys
+	// have the same length on the wire.
 	run := hex.EncodeToString(id)
 	for i := range benchKeys {
-		k := fmt.Sprintf("bench-%s-%04d", run, i)
-		b.secureKeys = append(b.secureKeys, k)
-		b.plainKeys = append(b.plainKeys, enc.Keys().Prefix()+":plain:"+k)
+		b.secureKeys = append(b.secureKeys, fmt.Sprintf("%s:%s:crypt:%04d", benchNamespace, run, i))
+		b.plainKeys = append(b.plainKeys, enc.Keys().Key(fmt.Sprintf("%s:%s:plain:%04d", benchNamespace, run, i)))
 	}
 	return b, nil
 }
 
+// populate writes every key of both stores, with benchTTL.
 func (b *bencher) populate(ctx context.Context) error {
 	entries := make([]store.Entry, len(b.secureKeys))
 	for i, k := range b.secureKeys {
-		entries[i] = store.Entry{Key: k, Value: b.value}
+		entries[i] = store.Entry{Key: k, Value: b.value, TTL: benchTTL}
 	}
 	if err := b.secure.SetMany(ctx, entries); err != nil {
 		return err
 	}
 	_, err := b.client.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, k := range b.plainKeys {
-			p.Set(ctx, k, b.value, 0)
+			p.Set(ctx, k, b.value, benchTTL)
 		}
 		return nil
 	})
 	return err
 }
 
-// cleanup deletes the bench keys, whatever happened.
-func (b *bencher) cleanup() {
+// cleanup deletes the bench keys, whatever happened (ctx canceled by a
+// signal included: it has its own deadline). What it cannot delete expires
+// within benchTTL.
+func (b *bencher) cleanup(e *env) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_ = b.secure.DeleteMany(ctx, b.secureKeys)
-	_, _ = b.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+	err := b.secure.DeleteMany(ctx, b.secureKeys)
+	_, perr := b.client.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, k := range b.plainKeys {
 			p.Unlink(ctx, k)
 		}
 		return nil
 	})
+	if err = errors.Join(err, perr); err != nil {
+		fmt.Fprintf(e.stderr, "secureredis bench: cleanup failed (%s); the bench keys (%s:...) expire within %v\n",
+			displayError(err), display(b.secure.Keys().Key(benchNamespace)), benchTTL)
+	}
 }
 
 func (b *bencher) plainSet(ctx context.Context, i int) error {
-	return b.plain.Set(ctx, b.plainKeys[i%benchKeys], b.value)
+	return b.plain.Set(ctx, b.plainKeys[i%benchKeys], b.value, gocachestore.WithExpiration(benchTTL))
 }
 
 func (b *bencher) secureSet(ctx context.Context, i int) error {
-	return b.secure.Set(ctx, b.secureKeys[i%benchKeys], b.value)
+	return b.secure.Set(ctx, b.secureKeys[i%benchKeys], b.value, gocachestore.WithExpiration(benchTTL))
 }
 
 func (b *bencher) plainGet(ctx context.Context, i int) error {
