@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
-	"time"
 
 	gocachestore "github.com/eko/gocache/lib/v4/store"
 
@@ -54,7 +51,7 @@ func set(ctx context.Context, e *env, args []string) error {
 	key, raw := fs.Arg(0), fs.Arg(1)
 	var value any = raw
 	if *asJSON {
-		v, err := parseJSON(raw)
+		v, err := parseJSON(strings.NewReader(raw))
 		if err != nil {
 			return fmt.Errorf("%w: VALUE is not JSON: %v", errUsage, err)
 		}
@@ -65,6 +62,11 @@ func set(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer caches.Close()
+	if *asJSON {
+		if err := keepsExactly(s, key, value); err != nil {
+			return err
+		}
+	}
 	var opts []gocachestore.Option
 	if *ttl >= 0 {
 		opts = append(opts, gocachestore.WithExpiration(*ttl))
@@ -101,80 +103,10 @@ func get(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	b, err := json.Marshal(jsonable(v))
+	b, err := marshalJSON(v)
 	if err != nil {
 		return fmt.Errorf("value cannot be shown as JSON: %w", err)
 	}
 	_, err = fmt.Fprintln(e.stdout, string(b))
 	return err
-}
-
-// parseJSON decodes s keeping integers as int64 (and other numbers as float64),
-// so they are stored as numbers, not as json.Number strings.
-func parseJSON(s string) (any, error) {
-	d := json.NewDecoder(strings.NewReader(s))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		return nil, err
-	}
-	if d.More() {
-		return nil, errors.New("trailing data")
-	}
-	return numbers(v), nil
-}
-
-func numbers(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
-	case []any:
-		for i := range x {
-			x[i] = numbers(x[i])
-		}
-	case map[string]any:
-		for k := range x {
-			x[k] = numbers(x[k])
-		}
-	}
-	return v
-}
-
-// jsonable converts what the serializers return into values encoding/json
-// accepts: map[any]any gets string keys, []byte becomes a string, and NaN or
-// infinite floats become strings.
-func jsonable(v any) any {
-	switch x := v.(type) {
-	case map[any]any:
-		m := make(map[string]any, len(x))
-		for k, e := range x {
-			m[fmt.Sprint(k)] = jsonable(e)
-		}
-		return m
-	case map[string]any:
-		m := make(map[string]any, len(x))
-		for k, e := range x {
-			m[k] = jsonable(e)
-		}
-		return m
-	case []any:
-		s := make([]any, len(x))
-		for i, e := range x {
-			s[i] = jsonable(e)
-		}
-		return s
-	case []byte:
-		return string(x)
-	case float64:
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return fmt.Sprint(x)
-		}
-	case time.Time:
-		return x.Format(time.RFC3339Nano)
-	}
-	return v
 }
