@@ -92,7 +92,7 @@ func TestBenchFlagsBounded(t *testing.T) {
 		{"--concurrency", "-5"},
 	} {
 		out, stderr, code := runCLI(t, append([]string{"-c", cfg, "bench"}, args...)...)
-		if code != 2 || !strings.Contains(stderr, args[0]) || out != "" {
+		if code != 2 || !strings.Contains(stderr, strings.TrimLeft(args[0], "-")) || out != "" {
 			t.Errorf("%v: exit %d, out %q, stderr %q", args, code, out, stderr)
 		}
 	}
