@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"flag"
 	"net"
 	"os"
@@ -336,12 +335,59 @@ func TestCompletion(t *testing.T) {
 		cmd := exec.Command("bash", "-c", `source "$1"; COMP_WORDS=(`+strings.Join(quoted, " ")+`); COMP_CWORD=$((${#COMP_WORDS[@]}-1)); _secureredis; echo "${COMPREPLY[*]}"`, "bash", script)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
-			var ee *exec.ExitError
-			errors.As(err, &ee)
 			t.Fatalf("bash: %v: %s", err, out)
 		}
 		if got := strings.TrimSpace(string(out)); got != tc.want {
 			t.Errorf("complete %v = %q, want %q", tc.words, got, tc.want)
+		}
+	}
+}
+
+// TestCompletionZshFish checks the zsh and fish scripts with the shells
+// themselves where they are installed (the bash script is run in
+// TestCompletion on every machine).
+func TestCompletionZshFish(t *testing.T) {
+	dir := t.TempDir()
+	// A "secureredis" on PATH for fish's complete -C.
+	if err := os.Symlink(os.Args[0], filepath.Join(dir, "secureredis")); err != nil {
+		t.Fatal(err)
+	}
+	for _, sh := range []string{"zsh", "fish"} {
+		bin, err := exec.LookPath(sh)
+		if err != nil {
+			t.Logf("%s not installed: script checked for content only (TestCompletion)", sh)
+			continue
+		}
+		out, _, _ := runCLI(t, "completion", sh)
+		script := filepath.Join(dir, "secureredis."+sh)
+		if err := os.WriteFile(script, []byte(out), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if b, err := exec.Command(bin, "-n", script).CombinedOutput(); err != nil {
+			t.Errorf("%s -n: %v: %s", sh, err, b)
+		}
+		if sh != "fish" {
+			continue
+		}
+		for _, tc := range []struct{ line, want string }{
+			{"secureredis se", "set"},
+			{"secureredis audit --sa", "--samples"},
+			{"secureredis -c x au", "audit"},
+			{"secureredis completion ", "bash fish zsh"},
+		} {
+			cmd := exec.Command(bin, "-c", "source $argv[1]; complete -C $argv[2]", script, tc.line)
+			cmd.Env = append(os.Environ(), "PATH="+dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+			b, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("fish: %v: %s", err, b)
+			}
+			var got []string
+			for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+				got = append(got, strings.SplitN(l, "\t", 2)[0])
+			}
+			if strings.Join(got, " ") != tc.want {
+				t.Errorf("fish complete %q = %q, want %q", tc.line, got, tc.want)
+			}
 		}
 	}
 }

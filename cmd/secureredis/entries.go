@@ -91,7 +91,8 @@ that a secret never appears on the command line. With --json, VALUE is JSON
 in the shape get --json prints (exact integers, {"$bytes": base64}, ...; see
 README), and a value the alias's serializer would not give back exactly is
 refused (exit 2) with nothing stored. Flags may come after the arguments; a
-VALUE that starts with "-" and is not a number goes after "--" (set KEY -- -x).`,
+VALUE that starts with "-" and is not a number goes after "--" (set KEY -- -x);
+the one-character string "-" itself is stored with --json: set --json KEY '"-"'.`,
 	Setup: func(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		alias := fs.String("alias", "", "`ALIAS` to write (default: the secure alias)")
 		ttl := &ttlFlag{}

@@ -142,3 +142,25 @@ func TestJSONRefused(t *testing.T) {
 		t.Errorf("refused values were stored: %v", keys)
 	}
 }
+
+// TestJSONRawAlias: a plaintext (raw) alias holds strings and bytes only;
+// anything else is refused as usage, nothing stored.
+func TestJSONRawAlias(t *testing.T) {
+	srv := redistest.Start(t)
+	client := srv.Client(t, 0)
+	cfg := writeConfig(t, srv, cliKey)
+	if _, stderr, code := runCLI(t, "-c", cfg, "set", "--alias", "insecure", "--json", "b", `{"$bytes":"AP8="}`); code != 0 {
+		t.Fatalf("bytes on a raw alias: exit %d: %s", code, stderr)
+	}
+	if got := client.Get(t.Context(), "app1:1:b").Val(); got != "\x00\xff" {
+		t.Errorf("stored %q", got)
+	}
+	for _, in := range []string{`5`, `[1]`, `{"a":1}`, `null`} {
+		if _, stderr, code := runCLI(t, "-c", cfg, "set", "--alias", "insecure", "--json", "k", in); code != 2 {
+			t.Errorf("set --json %s on a raw alias: exit %d: %s", in, code, stderr)
+		}
+	}
+	if client.Exists(t.Context(), "app1:1:k").Val() != 0 {
+		t.Error("a refused value was stored")
+	}
+}

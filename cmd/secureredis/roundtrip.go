@@ -21,7 +21,7 @@ func keepsExactly(s *store.EncryptingStore, key string, v any) error {
 	sk := s.Keys().Key(key)
 	tok, err := s.Codec().Encode(sk, v)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: the alias cannot store this value: %v; nothing stored", errUsage, err)
 	}
 	got, err := s.Codec().Decode(sk, tok)
 	if err != nil {
