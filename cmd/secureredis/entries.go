@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -99,11 +100,12 @@ the one-character string "-" itself is stored with --json: set --json KEY '"-"'.
 		fs.Var(ttl, "ttl", "time to live, a Go `DURATION` (10m, 24h); 0 = never expire (default: the alias's timeout)")
 		asJSON := fs.Bool("json", false, "parse VALUE as JSON and store the structured value")
 		return func(ctx context.Context, args []string) error {
-			ctx, cancel := e.withTimeout(ctx)
-			defer cancel()
 			key, raw := args[0], args[1]
 			var r io.Reader = strings.NewReader(raw)
 			if raw == "-" {
+				if f, ok := e.stdin.(*os.File); ok && isTerminal(f) {
+					fmt.Fprintln(e.stderr, "reading the value from stdin; end it with Ctrl-D (it is stored as typed, newline included)")
+				}
 				b, err := io.ReadAll(io.LimitReader(e.stdin, maxStdinValue+1))
 				if err != nil {
 					return fmt.Errorf("reading the value from stdin: %w", err)
@@ -121,6 +123,9 @@ the one-character string "-" itself is stored with --json: set --json KEY '"-"'.
 				}
 				value = v
 			}
+			// --timeout starts once the value is read (stdin may be a person).
+			ctx, cancel := e.withTimeout(ctx)
+			defer cancel()
 			caches, s, _, err := openAlias(ctx, e, *alias)
 			if err != nil {
 				return err
