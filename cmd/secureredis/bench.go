@@ -164,7 +164,10 @@ func bench(ctx context.Context, e *env, cfg benchConfig, asJSON bool) error {
 			rep.Results = append(rep.Results, benchResult{Op: r.op, Store: x.name, OpsPerSec: x.m.rate(), KeysPerSec: x.m.rate() * float64(r.keys),
 				P50us: x.m.quantile(0.50).Microseconds(), P99us: x.m.quantile(0.99).Microseconds()})
 		}
-		rep.Ratio[r.op] = s.rate() / p.rate()
+		rep.Ratio[r.op] = 0 // no plain throughput measured: no ratio (JSON has no NaN)
+		if p.rate() > 0 {
+			rep.Ratio[r.op] = s.rate() / p.rate()
+		}
 	}
 	if asJSON {
 		out, err := marshalReport(rep)
