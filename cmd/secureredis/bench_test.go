@@ -1,9 +1,17 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/secureredis/secureredis/internal/redistest"
 )
@@ -66,5 +74,105 @@ func TestBench(t *testing.T) {
 	srv.Stop()
 	if _, stderr, code := runCLI(t, "-c", cfg, "bench", "--ops", "10"); code != 1 {
 		t.Errorf("stopped server: exit %d, stderr %q", code, stderr)
+	}
+}
+
+func TestBenchFlagsBounded(t *testing.T) {
+	srv := redistest.Start(t)
+	cfg := writeConfig(t, srv, cliKey)
+	for _, args := range [][]string{
+		{"--size", "1000000000000"},
+		{"--size", "1048577"},
+		{"--batch", "100000000000"},
+		{"--batch", "1001"},
+		{"--concurrency", "1000000000"},
+		{"--ops", "10000000000"},
+		{"--ops", "99999999999999999999999"}, // past int64
+		{"--batch", "0"},
+		{"--concurrency", "-5"},
+	} {
+		out, stderr, code := runCLI(t, append([]string{"-c", cfg, "bench"}, args...)...)
+		if code != 2 || !strings.Contains(stderr, strings.TrimLeft(args[0], "-")) || out != "" {
+			t.Errorf("%v: exit %d, out %q, stderr %q", args, code, out, stderr)
+		}
+	}
+	if keys := redistest.Keys(t, srv.Client(t, 0)); len(keys) != 0 {
+		t.Errorf("a refused bench wrote %v", keys)
+	}
+}
+
+// benchKeysIn returns the bench keys on the server and fails the test if one
+// of them has no expiration.
+func benchKeysIn(t *testing.T, client *redis.Client) []string {
+	t.Helper()
+	var keys []string
+	for _, k := range redistest.Keys(t, client) {
+		if !strings.HasPrefix(k, "app1:secure:1:secureredis-bench:") {
+			continue
+		}
+		keys = append(keys, k)
+		if ttl := client.PTTL(context.Background(), k).Val(); ttl <= 0 && ttl != -2 {
+			t.Errorf("bench key %s is persistent (PTTL %v)", k, ttl)
+		}
+	}
+	return keys
+}
+
+// TestBenchInterrupted stops a running bench: by ctx in process, and by
+// SIGINT and SIGTERM on a real process. Until its cleanup every bench key has
+// a TTL (so a SIGKILL leaves nothing persistent); after it, none is left.
+func TestBenchInterrupted(t *testing.T) {
+	srv := redistest.Start(t)
+	client := srv.Client(t, 0)
+	cfg := writeConfig(t, srv, cliKey)
+	client.Set(t.Context(), "app10:1:k", "other app", 0)
+	args := []string{"-c", cfg, "bench", "--ops", "10000000", "--concurrency", "2"}
+
+	waitRunning := func() {
+		t.Helper()
+		deadline := time.Now().Add(time.Minute)
+		for len(benchKeysIn(t, client)) < 2*benchKeys {
+			if time.Now().After(deadline) {
+				t.Fatalf("bench did not start: %v", redistest.Keys(t, client))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		// Mid-run, Sets rewrite keys: each still has its TTL.
+		benchKeysIn(t, client)
+	}
+	checkClean := func(what string) {
+		t.Helper()
+		if keys := redistest.Keys(t, client); len(keys) != 1 || keys[0] != "app10:1:k" {
+			t.Errorf("%s: after bench the server holds %d keys: %.5v", what, len(keys), keys)
+		}
+	}
+
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan int)
+	var out, errOut bytes.Buffer
+	go func() { done <- exitCode(run(ctx, args, strings.NewReader(""), &out, &errOut)) }()
+	waitRunning()
+	cancel()
+	if code := <-done; code != 1 || !strings.Contains(errOut.String(), "canceled") {
+		t.Errorf("canceled bench: exit %d, stderr %q", code, errOut.String())
+	}
+	checkClean("ctx canceled")
+
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		cmd := cliCommand(t, args...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		waitRunning()
+		if err := cmd.Process.Signal(sig); err != nil {
+			t.Fatal(err)
+		}
+		err := cmd.Wait()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+			t.Errorf("%v: %v, stderr %q", sig, err, stderr.String())
+		}
+		checkClean(sig.String())
 	}
 }

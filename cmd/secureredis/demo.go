@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"time"
 
@@ -16,25 +17,39 @@ import (
 	"github.com/secureredis/secureredis/store"
 )
 
-func keygen(_ context.Context, e *env, args []string) error {
-	if err := parse(flags("keygen"), args, 0); err != nil {
-		return err
-	}
-	stdout := e.stdout
-	k, err := codec.GenerateKey()
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintln(stdout, k)
-	return err
+var keygenCmd = &command{
+	Name:  "keygen",
+	Short: "print a new Fernet key (URL-safe base64 of 32 random bytes)",
+	Long: `Print a new Fernet key: 32 bytes from crypto/rand, URL-safe base64, the form
+secret_keys (REDIS_SECRET_KEY in Django) takes. Put it in an environment
+variable and reference it from the config as ${VAR}.`,
+	Setup: func(_ *flag.FlagSet, e *env) func(context.Context, []string) error {
+		return func(context.Context, []string) error {
+			k, err := codec.GenerateKey()
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintln(e.stdout, k)
+			return err
+		}
+	},
+}
+
+var demoCmd = &command{
+	Name:  "demo",
+	Short: "walk through encryption, migration, rotation and audit on an embedded Redis",
+	Long: `Run a walkthrough on an embedded Redis (no server needed): Set and Get through
+gocache, key binding, a planted plaintext entry, migration from a plaintext
+alias, audit, key rotation and a scoped Clear. It generates its own keys and
+never prints them.`,
+	Setup: func(_ *flag.FlagSet, e *env) func(context.Context, []string) error {
+		return func(ctx context.Context, _ []string) error { return demo(ctx, e) }
+	},
 }
 
 // demo runs on an embedded Redis (miniredis), so it needs no server. It
 // generates its own keys and never prints them.
-func demo(ctx context.Context, e *env, args []string) error {
-	if err := parse(flags("demo"), args, 0); err != nil {
-		return err
-	}
+func demo(ctx context.Context, e *env) error {
 	out := e.stdout
 	mr := miniredis.NewMiniRedis()
 	if err := mr.Start(); err != nil {

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
-	"math"
+	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -16,7 +18,7 @@ import (
 )
 
 // openAlias loads the config and opens the named alias (the secure one when
-// name is empty).
+// name is empty), within --timeout.
 func openAlias(ctx context.Context, e *env, name string) (*secureredis.Caches, *store.EncryptingStore, string, error) {
 	if e.config == "" {
 		return nil, nil, "", fmt.Errorf("%w: -c FILE is required", errUsage)
@@ -31,7 +33,9 @@ func openAlias(ctx context.Context, e *env, name string) (*secureredis.Caches, *
 			name = secureredis.DefaultSecureCache
 		}
 	}
-	caches, err := secureredis.Open(ctx, cfg)
+	octx, cancel := e.withTimeout(ctx)
+	defer cancel()
+	caches, err := secureredis.Open(octx, cfg)
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -43,138 +47,148 @@ func openAlias(ctx context.Context, e *env, name string) (*secureredis.Caches, *
 	return caches, s, name, nil
 }
 
-func set(ctx context.Context, e *env, args []string) error {
-	fs := flags("set")
-	alias := fs.String("alias", "", "alias name (default: the secure alias)")
-	ttl := fs.Duration("ttl", -1, "time to live (default: the alias's timeout; 0 = never expire)")
-	asJSON := fs.Bool("json", false, "parse VALUE as JSON and store the structured value")
-	if err := parse(fs, args, 2); err != nil {
-		return err
+// withTimeout bounds ctx by --timeout (0: no bound).
+func (e *env) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if e.timeout == 0 {
+		return context.WithCancel(ctx)
 	}
-	key, raw := fs.Arg(0), fs.Arg(1)
-	var value any = raw
-	if *asJSON {
-		v, err := parseJSON(raw)
-		if err != nil {
-			return fmt.Errorf("%w: VALUE is not JSON: %v", errUsage, err)
-		}
-		value = v
-	}
-	caches, s, _, err := openAlias(ctx, e, *alias)
-	if err != nil {
-		return err
-	}
-	defer caches.Close()
-	var opts []gocachestore.Option
-	if *ttl >= 0 {
-		opts = append(opts, gocachestore.WithExpiration(*ttl))
-	}
-	return s.Set(ctx, key, value, opts...)
+	return context.WithTimeout(ctx, e.timeout)
 }
 
-func get(ctx context.Context, e *env, args []string) error {
-	fs := flags("get")
-	alias := fs.String("alias", "", "alias name (default: the secure alias)")
-	asJSON := fs.Bool("json", false, "print every value as JSON, strings included")
-	if err := parse(fs, args, 1); err != nil {
-		return err
+// ttlFlag is --ttl: unset means the alias's timeout.
+type ttlFlag struct {
+	set bool
+	d   time.Duration
+}
+
+func (t *ttlFlag) String() string {
+	if t == nil || !t.set {
+		return ""
 	}
-	caches, s, name, err := openAlias(ctx, e, *alias)
+	return t.d.String()
+}
+
+func (t *ttlFlag) Set(s string) error {
+	d, err := time.ParseDuration(s)
 	if err != nil {
 		return err
 	}
-	defer caches.Close()
-	v, err := s.Get(ctx, fs.Arg(0))
-	if errors.Is(err, gocachestore.NotFound{}) {
-		return fmt.Errorf("%q not found in alias %s", fs.Arg(0), name)
+	if d < 0 {
+		return errors.New("must not be negative")
 	}
-	if err != nil {
-		return err
-	}
-	if !*asJSON {
-		switch x := v.(type) {
-		case string:
-			_, err = fmt.Fprintln(e.stdout, x)
+	t.set, t.d = true, d
+	return nil
+}
+
+// maxStdinValue bounds the value set reads from stdin.
+const maxStdinValue = maxJSONInput
+
+var setCmd = &command{
+	Name: "set", Args: "KEY VALUE", MinArgs: 2, MaxArgs: 2, Config: true,
+	Short: "store a value (VALUE - reads it from stdin)",
+	Long: `Store VALUE under KEY in the alias, encrypted. VALUE "-" reads the value from
+stdin, exactly as given (no trailing newline is removed; up to 64 MiB), so
+that a secret never appears on the command line. With --json, VALUE is JSON
+in the shape get --json prints (exact integers, {"$bytes": base64}, ...; see
+README), and a value the alias's serializer would not give back exactly is
+refused (exit 2) with nothing stored. Flags may come after the arguments; a
+VALUE that starts with "-" and is not a number goes after "--" (set KEY -- -x);
+the one-character string "-" itself is stored with --json: set --json KEY '"-"'.`,
+	Setup: func(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
+		alias := fs.String("alias", "", "`ALIAS` to write (default: the secure alias)")
+		ttl := &ttlFlag{}
+		fs.Var(ttl, "ttl", "time to live, a Go `DURATION` (10m, 24h); 0 = never expire (default: the alias's timeout)")
+		asJSON := fs.Bool("json", false, "parse VALUE as JSON and store the structured value")
+		return func(ctx context.Context, args []string) error {
+			key, raw := args[0], args[1]
+			var r io.Reader = strings.NewReader(raw)
+			if raw == "-" {
+				if f, ok := e.stdin.(*os.File); ok && isTerminal(f) {
+					fmt.Fprintln(e.stderr, "reading the value from stdin; end it with Ctrl-D (it is stored as typed, newline included)")
+				}
+				b, err := io.ReadAll(io.LimitReader(e.stdin, maxStdinValue+1))
+				if err != nil {
+					return fmt.Errorf("reading the value from stdin: %w", err)
+				}
+				if len(b) > maxStdinValue {
+					return fmt.Errorf("%w: the value on stdin is larger than %d bytes", errUsage, maxStdinValue)
+				}
+				r, raw = bytes.NewReader(b), string(b)
+			}
+			var value any = raw
+			if *asJSON {
+				v, err := parseJSON(r)
+				if err != nil {
+					return fmt.Errorf("%w: VALUE is not JSON in the CLI's shape: %v", errUsage, err)
+				}
+				value = v
+			}
+			// --timeout starts once the value is read (stdin may be a person).
+			ctx, cancel := e.withTimeout(ctx)
+			defer cancel()
+			caches, s, _, err := openAlias(ctx, e, *alias)
+			if err != nil {
+				return err
+			}
+			defer caches.Close()
+			if *asJSON {
+				if err := keepsExactly(s, key, value); err != nil {
+					return err
+				}
+			}
+			var opts []gocachestore.Option
+			if ttl.set {
+				opts = append(opts, gocachestore.WithExpiration(ttl.d))
+			}
+			if err := s.Set(ctx, key, value, opts...); err != nil {
+				return fmt.Errorf("set %s: %w", display(key), err)
+			}
+			return nil
+		}
+	},
+}
+
+var getCmd = &command{
+	Name: "get", Args: "KEY", MinArgs: 1, MaxArgs: 1, Config: true,
+	Short: "print a value (strings raw, others as JSON)",
+	Long: `Print the value stored under KEY in the alias. Strings and bytes are printed
+as they are to a pipe or a file (escaped on a terminal); other values, and
+every value with --json, as JSON in the shape set --json reads back (see
+README). Exit status 1 when the key is not found.`,
+	Setup: func(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
+		alias := fs.String("alias", "", "`ALIAS` to read (default: the secure alias)")
+		asJSON := fs.Bool("json", false, "print every value as JSON, strings included")
+		return func(ctx context.Context, args []string) error {
+			ctx, cancel := e.withTimeout(ctx)
+			defer cancel()
+			caches, s, name, err := openAlias(ctx, e, *alias)
+			if err != nil {
+				return err
+			}
+			defer caches.Close()
+			v, err := s.Get(ctx, args[0])
+			if errors.Is(err, gocachestore.NotFound{}) {
+				return fmt.Errorf("%s not found in alias %s", display(args[0]), display(name))
+			}
+			if err != nil {
+				return fmt.Errorf("get %s from alias %s: %w", display(args[0]), display(name), err)
+			}
+			if !*asJSON {
+				switch x := v.(type) {
+				case string:
+					_, err = fmt.Fprintln(e.stdout, displayValue(e.stdout, x))
+					return err
+				case []byte:
+					_, err = fmt.Fprintln(e.stdout, displayValue(e.stdout, string(x)))
+					return err
+				}
+			}
+			b, err := marshalJSON(v)
+			if err != nil {
+				return fmt.Errorf("value cannot be shown as JSON: %w", err)
+			}
+			_, err = fmt.Fprintln(e.stdout, string(b))
 			return err
-		case []byte:
-			_, err = fmt.Fprintln(e.stdout, string(x))
-			return err
 		}
-	}
-	b, err := json.Marshal(jsonable(v))
-	if err != nil {
-		return fmt.Errorf("value cannot be shown as JSON: %w", err)
-	}
-	_, err = fmt.Fprintln(e.stdout, string(b))
-	return err
-}
-
-// parseJSON decodes s keeping integers as int64 (and other numbers as float64),
-// so they are stored as numbers, not as json.Number strings.
-func parseJSON(s string) (any, error) {
-	d := json.NewDecoder(strings.NewReader(s))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		return nil, err
-	}
-	if d.More() {
-		return nil, errors.New("trailing data")
-	}
-	return numbers(v), nil
-}
-
-func numbers(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
-	case []any:
-		for i := range x {
-			x[i] = numbers(x[i])
-		}
-	case map[string]any:
-		for k := range x {
-			x[k] = numbers(x[k])
-		}
-	}
-	return v
-}
-
-// jsonable converts what the serializers return into values encoding/json
-// accepts: map[any]any gets string keys, []byte becomes a string, and NaN or
-// infinite floats become strings.
-func jsonable(v any) any {
-	switch x := v.(type) {
-	case map[any]any:
-		m := make(map[string]any, len(x))
-		for k, e := range x {
-			m[fmt.Sprint(k)] = jsonable(e)
-		}
-		return m
-	case map[string]any:
-		m := make(map[string]any, len(x))
-		for k, e := range x {
-			m[k] = jsonable(e)
-		}
-		return m
-	case []any:
-		s := make([]any, len(x))
-		for i, e := range x {
-			s[i] = jsonable(e)
-		}
-		return s
-	case []byte:
-		return string(x)
-	case float64:
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return fmt.Sprint(x)
-		}
-	case time.Time:
-		return x.Format(time.RFC3339Nano)
-	}
-	return v
+	},
 }

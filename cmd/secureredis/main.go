@@ -1,25 +1,27 @@
 // Command secureredis manages encrypted gocache/Redis caches configured like
 // Django's CACHES (see the secureredis package): it reads and writes entries,
 // migrates plaintext entries into the encrypted alias, rotates keys, audits,
-// generates keys and runs a self-contained demo.
+// measures, generates keys and runs a self-contained demo.
 //
 // Usage:
 //
-//	secureredis keygen
-//	secureredis demo
-//	secureredis -c FILE set     [--alias A] [--ttl D] [--json] KEY VALUE
-//	secureredis -c FILE get     [--alias A] [--json] KEY
-//	secureredis -c FILE migrate [--alias A] [--dry-run] [--clear-old]
-//	secureredis -c FILE rotate  [--alias A]
-//	secureredis -c FILE audit   [--alias A]
-//	secureredis -c FILE bench   [--alias A] [--size N] [--ops N] [--concurrency N] [--batch N]
+//	secureredis [-c FILE] [--timeout D] <command> [flags] [args]
+//	secureredis <command> --help
+//	secureredis --version
 //
-// The config file is YAML or JSON, native or a Django CACHES dump; secret keys
-// come from ${ENV_VAR} references. --alias defaults to the secure alias.
+// The commands, their flags and their help come from one table (commands.go);
+// "secureredis help" lists them and "secureredis completion bash|zsh|fish"
+// prints a shell completion script made from it. Flags may come before or
+// after arguments ("set k v --ttl 10m"); "--" ends the flags. The config file
+// is YAML or JSON, native or a Django CACHES dump; secret keys come from
+// ${ENV_VAR} references. --alias defaults to the secure alias.
 //
-// Exit codes: 0 success; 1 the command failed (including a key not found, a
-// migration or rotation with failed keys, an audit that found plaintext or
-// undecryptable entries); 2 bad usage. Secrets are never printed.
+// Exit codes: 0 success (and --help, --version); 1 the command failed
+// (including a key not found, a migration or rotation with failed keys, an
+// audit that found plaintext or undecryptable entries); 2 bad usage (unknown
+// command or flag, wrong arguments, a flag value out of range, a JSON value
+// the alias cannot store exactly). Secrets are never printed; key names and
+// other text read from Redis are printed escaped (see display).
 package main
 
 import (
@@ -30,14 +32,27 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// go-redis logs dial failures (with addresses) on its own; the commands
+	// report errors themselves, once.
+	redis.SetLogger(quietLogger{})
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(exitCode(err))
 }
+
+// quietLogger discards go-redis's internal log.
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...any) {}
 
 // errUsage marks errors that exit with status 2.
 var errUsage = errors.New("usage")
@@ -56,97 +71,73 @@ func exitCode(err error) int {
 	}
 }
 
-const usage = `usage: secureredis [-c FILE] <command> [flags] [args]
+// defaultTimeout is --timeout's default.
+const defaultTimeout = 10 * time.Second
 
-commands:
-  keygen    print a new Fernet key (URL-safe base64 of 32 random bytes)
-  demo      walk through encryption, migration, rotation and audit on an embedded Redis
-  set       [--alias A] [--ttl D] [--json] KEY VALUE   store VALUE (parsed as JSON with --json)
-  get       [--alias A] [--json] KEY                   print a value (strings raw, others as JSON)
-  migrate   [--alias A] [--dry-run] [--clear-old]      copy the alias's data_recovery source into it, encrypted
-  rotate    [--alias A]                                re-encrypt entries made with older keys
-  audit     [--alias A]                                classify every entry under the alias's prefix
-  bench     [--alias A] [--size N] [--ops N] [--concurrency N] [--batch N]
-            encrypted vs plain gocache Redis store on the alias's server: Set, Get, GetMany
-            ops/s and p50/p99, then "ratio get=G set=S getmany=M" (encrypted / plain)
-
--c FILE is the aliases config (YAML or JSON, native or Django CACHES); set, get,
-migrate, rotate, audit and bench need it. --alias defaults to the secure alias.
-Exit codes: 0 ok, 1 failed, 2 usage.
-`
-
-// env is what a command gets to work with.
+// env is what a command gets to work with: the global flags and the streams.
 type env struct {
-	config string
-	stdin  io.Reader
-	stdout io.Writer
-	stderr io.Writer
+	config  string
+	timeout time.Duration
+	stdin   io.Reader
+	stdout  io.Writer
+	stderr  io.Writer
 }
 
 // run is the whole CLI; main only wires it to the process.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	global := flag.NewFlagSet("secureredis", flag.ContinueOnError)
-	global.SetOutput(io.Discard)
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
-	global.StringVar(&e.config, "c", "", "aliases config file")
+	e := &env{timeout: defaultTimeout, stdin: stdin, stdout: stdout, stderr: stderr}
+	global := newFlagSet("secureredis")
+	e.globalFlags(global)
+	version := global.Bool("version", false, "print the version and exit")
 	if err := global.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, usage)
+			writeUsage(stdout)
 			return nil
 		}
-		fmt.Fprint(stderr, usage)
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return usageError(e, err)
+	}
+	if *version {
+		_, err := fmt.Fprintln(stdout, versionString())
+		return err
 	}
 	args = global.Args()
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		writeUsage(stderr)
 		return fmt.Errorf("%w: no command", errUsage)
 	}
-	commands := map[string]func(context.Context, *env, []string) error{
-		"keygen":  keygen,
-		"demo":    demo,
-		"set":     set,
-		"get":     get,
-		"migrate": migrate,
-		"rotate":  rotate,
-		"audit":   audit,
-		"bench":   bench,
+	cmd := lookup(args[0])
+	if cmd == nil {
+		err := fmt.Errorf("%w: unknown command %s", errUsage, display(args[0]))
+		fmt.Fprintf(stderr, "secureredis: %s\n", displayError(err))
+		writeUsage(stderr)
+		return err
 	}
-	name := args[0]
-	if name == "help" {
-		fmt.Fprint(stdout, usage)
-		return nil
-	}
-	cmd, ok := commands[name]
-	if !ok {
-		fmt.Fprint(stderr, usage)
-		return fmt.Errorf("%w: unknown command %q", errUsage, name)
-	}
-	err := cmd(ctx, e, args[1:])
+	err := cmd.run(ctx, e, args[1:])
 	switch {
 	case err == nil, errors.Is(err, errReported):
 	case errors.Is(err, errUsage):
-		fmt.Fprintf(stderr, "secureredis %s: %v\n", name, err)
-		fmt.Fprint(stderr, usage)
+		fmt.Fprintf(stderr, "secureredis %s: %s\n", cmd.Name, errorText(err))
+		fmt.Fprintf(stderr, "usage: %s\nRun 'secureredis %s --help' for its flags.\n", cmd.usageLine(), cmd.Name)
 	default:
-		fmt.Fprintf(stderr, "secureredis %s: %v\n", name, err)
+		fmt.Fprintf(stderr, "secureredis %s: %s\n", cmd.Name, errorText(err))
 	}
 	return err
 }
 
-// flags returns a flag set for a command that reports errors as usage errors.
-func flags(name string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	return fs
+// errorText is err made safe to print, without the "secureredis: " that the
+// library's errors start with (the CLI prefixes its own).
+func errorText(err error) string {
+	lines := strings.Split(displayError(err), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimPrefix(l, "secureredis: ")
+	}
+	return strings.Join(lines, "\n")
 }
 
-func parse(fs *flag.FlagSet, args []string, nargs int) error {
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	if fs.NArg() != nargs {
-		return fmt.Errorf("%w: %s takes %d argument(s), got %d", errUsage, fs.Name(), nargs, fs.NArg())
-	}
-	return nil
+// usageError reports a bad global flag.
+func usageError(e *env, err error) error {
+	err = fmt.Errorf("%w: %v", errUsage, err)
+	fmt.Fprintf(e.stderr, "secureredis: %s\n", errorText(err))
+	writeUsage(e.stderr)
+	return err
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -61,4 +63,22 @@ func TestDemo(t *testing.T) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
 	}
+}
+
+// TestMain lets a test run this test binary as the secureredis command (see
+// cliCommand), so that signals and exit codes are tested on a real process.
+func TestMain(m *testing.M) {
+	if os.Getenv("SECUREREDIS_TEST_AS_CLI") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// cliCommand returns the secureredis command, run as a child process.
+func cliCommand(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "SECUREREDIS_TEST_AS_CLI=1")
+	return cmd
 }

@@ -2,157 +2,153 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
-	"io"
-	"os"
-	"time"
-
-	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
+	"strconv"
 
 	"github.com/secureredis/secureredis/recovery"
 )
 
-func migrate(ctx context.Context, e *env, args []string) error {
-	fs := flags("migrate")
-	alias := fs.String("alias", "", "secure alias whose data_recovery to run (default: the secure alias)")
-	dryRun := fs.Bool("dry-run", false, "read and count, write and delete nothing")
-	clearOld := fs.Bool("clear-old", false, "delete each old entry once its encrypted copy is in place (default: the config's clear_old_entries)")
-	if err := parse(fs, args, 0); err != nil {
-		return err
-	}
-	caches, secure, name, err := openAlias(ctx, e, *alias)
-	if err != nil {
-		return err
-	}
-	defer caches.Close()
-	old, dr, err := caches.RecoverySource(name)
-	if err != nil {
-		return err
-	}
-	update, done := progress(e, "migrate")
-	opts := []recovery.Option{recovery.WithProgress(update)}
-	if *dryRun {
-		opts = append(opts, recovery.WithDryRun())
-	}
-	if *clearOld || dr.ClearOldEntries {
-		opts = append(opts, recovery.WithClearOld())
-	}
-	fmt.Fprintf(e.stdout, "migrating %s (prefix %q) into %s (prefix %q)\n", dr.OldCacheName, old.Keys().Prefix(), name, secure.Keys().Prefix())
-	report, err := recovery.Migrate(ctx, old, secure, opts...)
-	done()
-	if report != nil {
-		fmt.Fprintln(e.stdout, report)
-		printFailures(e.stderr, report.Failures, report.FailuresOmitted)
-	}
-	if err != nil {
-		return err
-	}
-	if report.Failed > 0 {
-		fmt.Fprintf(e.stderr, "secureredis migrate: %d entries failed; run it again once the cause is fixed\n", report.Failed)
-		return errReported
-	}
-	return nil
-}
-
-func rotate(ctx context.Context, e *env, args []string) error {
-	fs := flags("rotate")
-	alias := fs.String("alias", "", "alias to re-encrypt (default: the secure alias)")
-	dryRun := fs.Bool("dry-run", false, "count what would be rotated, write nothing")
-	if err := parse(fs, args, 0); err != nil {
-		return err
-	}
-	caches, s, _, err := openAlias(ctx, e, *alias)
-	if err != nil {
-		return err
-	}
-	defer caches.Close()
-	update, done := progress(e, "rotate")
-	opts := []recovery.Option{recovery.WithProgress(update)}
-	if *dryRun {
-		opts = append(opts, recovery.WithDryRun())
-	}
-	report, err := recovery.Rotate(ctx, s, opts...)
-	done()
-	if report != nil {
-		fmt.Fprintln(e.stdout, report)
-		printFailures(e.stderr, report.Failures, report.FailuresOmitted)
-	}
-	if err != nil {
-		return err
-	}
-	if report.Failed > 0 {
-		return errReported
-	}
-	return nil
-}
-
-func audit(ctx context.Context, e *env, args []string) error {
-	fs := flags("audit")
-	alias := fs.String("alias", "", "alias to audit (default: the secure alias)")
-	samples := fs.Int("samples", 10, "sample keys to list per class")
-	if err := parse(fs, args, 0); err != nil {
-		return err
-	}
-	caches, s, _, err := openAlias(ctx, e, *alias)
-	if err != nil {
-		return err
-	}
-	defer caches.Close()
-	update, done := progress(e, "audit")
-	report, err := recovery.Audit(ctx, s, recovery.WithSamples(*samples), recovery.WithProgress(update))
-	done()
-	if report != nil {
-		fmt.Fprintln(e.stdout, report)
-		printFailures(e.stderr, report.Failures, report.FailuresOmitted)
-	}
-	if err != nil {
-		return err
-	}
-	if !report.Clean() {
-		fmt.Fprintln(e.stderr, "secureredis audit: plaintext or undecryptable entries under the prefix")
-		return errReported
-	}
-	return nil
-}
-
-func printFailures(w io.Writer, fs []recovery.Failure, omitted int) {
-	for _, f := range fs {
-		fmt.Fprintf(w, "  failed %s: %v\n", f.Key, f.Err)
-	}
-	if omitted > 0 {
-		fmt.Fprintf(w, "  ... and %d more\n", omitted)
-	}
-}
-
-// progress returns a callback that draws a progress bar when stderr is a
-// terminal and otherwise prints a plain line at most once a second, and a
-// function that clears the bar (call it before printing the summary). The
-// total is unknown while SCAN runs, so the bar counts keys.
-func progress(e *env, verb string) (update func(recovery.Progress), done func()) {
-	if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		bar := progressbar.NewOptions(-1,
-			progressbar.OptionSetWriter(f),
-			progressbar.OptionSetDescription(verb),
-			progressbar.OptionShowCount(),
-			progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("keys"),
-			progressbar.OptionClearOnFinish(),
-			progressbar.OptionThrottle(100*time.Millisecond),
-		)
-		update = func(p recovery.Progress) {
-			_ = bar.Set(p.Scanned)
-			bar.Describe(fmt.Sprintf("%s: %d done, %d skipped, %d failed", verb, p.Migrated, p.Skipped, p.Failed))
+var migrateCmd = &command{
+	Name: "migrate", Config: true,
+	Short: "copy the alias's data_recovery source into it, encrypted",
+	Long: `Copy every entry of the old alias named by the secure alias's data_recovery
+into the secure alias, encrypted, keeping each entry's TTL; an existing
+secure entry is never overwritten. With --clear-old, each old entry is
+deleted once its encrypted copy is in place and only if it did not change
+meanwhile. Running it again finishes an interrupted run. Exit status 1 when
+an entry failed (failures are listed on stderr, or in the JSON report).`,
+	Setup: func(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
+		alias := fs.String("alias", "", "secure `ALIAS` whose data_recovery to run (default: the secure alias)")
+		dryRun := fs.Bool("dry-run", false, "read and count, write and delete nothing")
+		clearOld := fs.Bool("clear-old", false, "delete each old entry once its encrypted copy is in place (default: the config's clear_old_entries)")
+		asJSON := fs.Bool("json", false, "print the report as JSON (see README for the schema)")
+		return func(ctx context.Context, _ []string) error {
+			caches, secure, name, err := openAlias(ctx, e, *alias)
+			if err != nil {
+				return err
+			}
+			defer caches.Close()
+			old, dr, err := caches.RecoverySource(name)
+			if err != nil {
+				return err
+			}
+			update, done := progress(e, "migrate")
+			opts := []recovery.Option{recovery.WithProgress(update)}
+			if *dryRun {
+				opts = append(opts, recovery.WithDryRun())
+			}
+			if *clearOld || dr.ClearOldEntries {
+				opts = append(opts, recovery.WithClearOld())
+			}
+			if !*asJSON {
+				fmt.Fprintf(e.stdout, "migrating %s (prefix %s) into %s (prefix %s)\n", display(dr.OldCacheName),
+					strconv.Quote(old.Keys().Prefix()), display(name), strconv.Quote(secure.Keys().Prefix()))
+			}
+			report, err := recovery.Migrate(ctx, old, secure, opts...)
+			done()
+			var out *jobOutput
+			if report != nil {
+				out = migrateOutput(report, dr.OldCacheName, name)
+			}
+			return finish(e, *asJSON, out, err)
 		}
-		return update, func() { _ = bar.Finish() }
-	}
-	var last time.Time
-	update = func(p recovery.Progress) {
-		if time.Since(last) < time.Second {
-			return
+	},
+}
+
+var rotateCmd = &command{
+	Name: "rotate", Config: true,
+	Short: "re-encrypt entries made with older keys under the first key",
+	Long: `Re-encrypt with the ring's first key every entry of the alias that an older
+key opened (after a new key was put first in secret_keys). Each entry keeps
+its value, serializer and TTL; an entry the application rewrote meanwhile is
+left as the application wrote it. Entries no key opens are counted and left
+alone (audit tells them apart). Exit status 1 when an entry failed.`,
+	Setup: func(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
+		alias := fs.String("alias", "", "`ALIAS` to re-encrypt (default: the secure alias)")
+		dryRun := fs.Bool("dry-run", false, "count what would be rotated, write nothing")
+		asJSON := fs.Bool("json", false, "print the report as JSON (see README for the schema)")
+		return func(ctx context.Context, _ []string) error {
+			caches, s, name, err := openAlias(ctx, e, *alias)
+			if err != nil {
+				return err
+			}
+			defer caches.Close()
+			update, done := progress(e, "rotate")
+			opts := []recovery.Option{recovery.WithProgress(update)}
+			if *dryRun {
+				opts = append(opts, recovery.WithDryRun())
+			}
+			report, err := recovery.Rotate(ctx, s, opts...)
+			done()
+			var out *jobOutput
+			if report != nil {
+				out = rotateOutput(report, name)
+			}
+			return finish(e, *asJSON, out, err)
 		}
-		last = time.Now()
-		fmt.Fprintf(e.stderr, "%s: scanned %d, done %d, skipped %d, failed %d\n", verb, p.Scanned, p.Migrated, p.Skipped, p.Failed)
+	},
+}
+
+var auditCmd = &command{
+	Name: "audit", Config: true,
+	Short: "classify every entry under the alias's prefix",
+	Long: `Read every entry under the alias's prefix and classify it: current (first
+key), old-key (an older key of the ring), undecryptable, plaintext, or
+plaintext-int (a Django integer stored in clear). It writes nothing and never
+prints values: counts, and up to --samples key names per class. Exit status 1
+when it found plaintext or undecryptable entries or could not read one.`,
+	Setup: func(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
+		alias := fs.String("alias", "", "`ALIAS` to audit (default: the secure alias)")
+		samples := fs.Int("samples", 10, "`N` sample key names to list per class (0 to 1000)")
+		asJSON := fs.Bool("json", false, "print the report as JSON (see README for the schema)")
+		return func(ctx context.Context, _ []string) error {
+			if *samples < 0 || *samples > 1000 {
+				return fmt.Errorf("%w: --samples must be from 0 to 1000, got %d", errUsage, *samples)
+			}
+			caches, s, name, err := openAlias(ctx, e, *alias)
+			if err != nil {
+				return err
+			}
+			defer caches.Close()
+			update, done := progress(e, "audit")
+			report, err := recovery.Audit(ctx, s, recovery.WithSamples(*samples), recovery.WithProgress(update))
+			done()
+			var out *jobOutput
+			if report != nil {
+				out = auditOutput(report, name)
+			}
+			return finish(e, *asJSON, out, err)
+		}
+	},
+}
+
+// finish prints a job's report (prose or JSON) and its failures and returns
+// the command's error: runErr when the job stopped early, errReported (after
+// a line on stderr saying what is wrong) when the report is not ok.
+func finish(e *env, asJSON bool, out *jobOutput, runErr error) error {
+	if out != nil {
+		if runErr != nil {
+			out.Summary.Error = errorText(runErr)
+			out.Summary.OK = false
+		}
+		if asJSON {
+			b, err := marshalReport(out.JSON)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(e.stdout, string(b))
+		} else {
+			fmt.Fprintln(e.stdout, out.Text)
+			printFailures(e.stderr, out.Failures, out.FailuresOmitted)
+		}
 	}
-	return update, func() {}
+	if runErr != nil || out == nil {
+		return runErr
+	}
+	if !out.Summary.OK {
+		fmt.Fprintf(e.stderr, "secureredis %s: %s\n", out.Summary.Command, out.Problem)
+		return errReported
+	}
+	return nil
 }
