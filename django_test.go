@@ -166,6 +166,14 @@ type pyCheck struct {
 	WantTTL *int   `json:"want_ttl"`
 }
 
+// ttlText prints a TTL django-redis reported: seconds, or None.
+func ttlText(ttl *int) string {
+	if ttl == nil {
+		return "None"
+	}
+	return (time.Duration(*ttl) * time.Second).String()
+}
+
 func sortedNames(m map[string]any) []string {
 	names := make([]string, 0, len(m))
 	for n := range m {
@@ -270,7 +278,7 @@ func TestGoWritesDjangoReads(t *testing.T) {
 			t.Errorf("%s: Django read %s %s", name, r.Type, r.Repr)
 		}
 		if r.TTL == nil || !written.Remains(time.Duration(*r.TTL)*time.Second, 86400*time.Second) {
-			t.Errorf("%s: TTL %v, want the alias TIMEOUT 86400", name, r.TTL)
+			t.Errorf("%s: TTL %s, want the alias TIMEOUT 24h0m0s less at most %v", name, ttlText(r.TTL), written.Elapsed())
 		}
 	}
 	// The int is encrypted, not in clear as Django would have written it.
@@ -285,14 +293,14 @@ func TestGoWritesDjangoReads(t *testing.T) {
 	var short map[string]pyCheck
 	e.django(t, &short, "check", "default", "g:", "str")
 	if r := short["str"]; r.TTL == nil || !written.Remains(time.Duration(*r.TTL)*time.Second, 10*time.Minute) {
-		t.Errorf("10-minute entry: Django TTL %v", r.TTL)
+		t.Errorf("10-minute entry: Django TTL %s, want 10m0s less at most %v", ttlText(r.TTL), written.Elapsed())
 	}
 	if err := secure.Set(ctx, "g:str", djangoValues["str"], gocachestore.WithExpiration(0)); err != nil {
 		t.Fatal(err)
 	}
 	e.django(t, &short, "check", "default", "g:", "str")
 	if r := short["str"]; !r.OK || r.TTL != nil {
-		t.Errorf("persistent entry: Django read ok=%v TTL %v, want no TTL (None)", r.OK, r.TTL)
+		t.Errorf("persistent entry: Django read ok=%v TTL %s, want no TTL (None)", r.OK, ttlText(r.TTL))
 	}
 
 	// A session created by Go, read by Django.
@@ -368,7 +376,7 @@ func TestDjangoRecovery(t *testing.T) {
 		case r.WantTTL == nil && r.TTL != nil:
 			t.Errorf("%s: TTL %d, want none", key, *r.TTL)
 		case r.WantTTL != nil && (r.TTL == nil || !written.Remains(time.Duration(*r.TTL)*time.Second, time.Duration(*r.WantTTL)*time.Second)):
-			t.Errorf("%s: TTL %v, want %d", key, r.TTL, *r.WantTTL)
+			t.Errorf("%s: TTL %s, want %v less at most %v", key, ttlText(r.TTL), time.Duration(*r.WantTTL)*time.Second, written.Elapsed())
 		}
 	}
 	// Audit: everything is encrypted, except what django-redis keeps in clear.
