@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/secureredis/secureredis"
 	"github.com/secureredis/secureredis/codec"
 	"github.com/secureredis/secureredis/internal/redistest"
+	"github.com/secureredis/secureredis/internal/testkit"
 	"github.com/secureredis/secureredis/store"
 )
 
@@ -99,6 +101,7 @@ func TestOpenSecureAndRawAliases(t *testing.T) {
 	if secure != storeOf(t, c, "default") {
 		t.Error("Secure() is not Store(\"default\")")
 	}
+	written := testkit.StartStopwatch()
 	if err := secure.Set(ctx, "user:42", "card=4111"); err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +112,7 @@ func TestOpenSecureAndRawAliases(t *testing.T) {
 	if strings.Contains(tok, "4111") {
 		t.Errorf("secure alias stored plaintext: %q", tok)
 	}
-	if ttl := rdb.PTTL(ctx, "app1:secure:1:user:42").Val(); ttl < 24*time.Hour-time.Minute || ttl > 24*time.Hour {
+	if ttl := rdb.PTTL(ctx, "app1:secure:1:user:42").Val(); !written.Remains(ttl, 24*time.Hour) {
 		t.Errorf("secure entry TTL = %v, want the alias's 24h timeout", ttl)
 	}
 	if v, err := secure.Get(ctx, "user:42"); err != nil || v != "card=4111" {
@@ -220,7 +223,7 @@ func TestOpenCluster(t *testing.T) {
 	if err := node.ClusterAddSlotsRange(ctx, 0, 16383).Err(); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(node.ClusterInfo(ctx).Val(), "cluster_state:ok"); {
+	for deadline := time.Now().Add(testkit.Patience); !strings.Contains(node.ClusterInfo(ctx).Val(), "cluster_state:ok"); {
 		if time.Now().After(deadline) {
 			t.Fatal("cluster did not become ok")
 		}
@@ -272,8 +275,10 @@ caches:
 		_ = c.Close()
 		t.Fatal("Open succeeded against a closed port")
 	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("Open took %v to fail", d)
+	// Fast: the refused connection is the error, not a timeout after it, and
+	// Open does not hang (on a busy machine a few seconds prove nothing).
+	if d := time.Since(start); !errors.Is(err, syscall.ECONNREFUSED) || d > testkit.Patience {
+		t.Errorf("Open failed after %v with %v, want the refused connection at once", d, err)
 	}
 	if c != nil {
 		t.Error("Open returned caches with its error")
@@ -285,7 +290,7 @@ caches:
 	if strings.Contains(msg, "s3cretpw") {
 		t.Errorf("error %q contains the password", msg)
 	}
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(testkit.Patience); ; time.Sleep(20 * time.Millisecond) {
 		clients, n := countClients(), runtime.NumGoroutine()
 		if clients <= before && n <= goroutines {
 			break
@@ -314,6 +319,7 @@ caches:
 	if p := session.Keys().Prefix(); p != "session" {
 		t.Errorf("memory alias without key_prefix uses prefix %q, want its name", p)
 	}
+	written := testkit.StartStopwatch()
 	if err := session.Set(ctx, "cart", map[string]any{"items": 3}); err != nil {
 		t.Fatal(err)
 	}
@@ -324,8 +330,8 @@ caches:
 	if diff := cmp.Diff(map[string]any{"items": json.Number("3")}, v); diff != "" {
 		t.Errorf("Get (-want +got):\n%s", diff)
 	}
-	if ttl < 59*time.Minute || ttl > time.Hour {
-		t.Errorf("TTL = %v, want about 1h", ttl)
+	if !written.Remains(ttl, time.Hour) {
+		t.Errorf("TTL = %v, want what is left of 1h after %v", ttl, written.Elapsed())
 	}
 	scratch := storeOf(t, c, "scratch")
 	if err := scratch.Set(ctx, "k", "plain"); err != nil {
@@ -417,10 +423,11 @@ func TestOpenHandBuiltConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	written := testkit.StartStopwatch()
 	if err := s.Set(ctx, "k", "v"); err != nil {
 		t.Fatal(err)
 	}
-	if ttl := rdb.PTTL(ctx, "app:1:k").Val(); ttl < 299*time.Second || ttl > 300*time.Second {
+	if ttl := rdb.PTTL(ctx, "app:1:k").Val(); !written.Remains(ttl, 300*time.Second) {
 		t.Errorf("TTL = %v, want Django's default 300s (version 1)", ttl)
 	}
 	got := c.Config()

@@ -31,6 +31,7 @@ import (
 	"github.com/secureredis/secureredis/codec"
 	"github.com/secureredis/secureredis/django"
 	"github.com/secureredis/secureredis/internal/redistest"
+	"github.com/secureredis/secureredis/internal/testkit"
 	"github.com/secureredis/secureredis/recovery"
 	"github.com/secureredis/secureredis/store"
 )
@@ -121,7 +122,7 @@ func (e *djangoEnv) open(t testing.TB, key, compressor string) *secureredis.Cach
 			cfg.Caches[name] = cc
 		}
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), testkit.Patience)
 	defer cancel()
 	c, err := secureredis.Open(ctx, cfg)
 	if err != nil {
@@ -165,6 +166,14 @@ type pyCheck struct {
 	WantTTL *int   `json:"want_ttl"`
 }
 
+// ttlText prints a TTL django-redis reported: seconds, or None.
+func ttlText(ttl *int) string {
+	if ttl == nil {
+		return "None"
+	}
+	return (time.Duration(*ttl) * time.Second).String()
+}
+
 func sortedNames(m map[string]any) []string {
 	names := make([]string, 0, len(m))
 	for n := range m {
@@ -196,6 +205,7 @@ func TestDjangoWritesGoReads(t *testing.T) {
 
 	// A Django login session, read by Go.
 	var sess struct{ Key string }
+	created := testkit.StartStopwatch()
 	e.django(t, &sess, "session-create")
 	secure, _ := e.caches.Store("default")
 	sessions, err := django.NewSessions(secure)
@@ -212,7 +222,7 @@ func TestDjangoWritesGoReads(t *testing.T) {
 	if d := cmp.Diff([]any{int64(1), int64(2), int64(3)}, data["cart"]); d != "" {
 		t.Errorf("cart: %s", d)
 	}
-	if ttl := e.client.TTL(t.Context(), "app1:secure:1:"+django.SessionKeyPrefix+sess.Key).Val(); ttl < django.DefaultCookieAge-time.Minute {
+	if ttl := e.client.TTL(t.Context(), "app1:secure:1:"+django.SessionKeyPrefix+sess.Key).Val(); !created.Remains(ttl, django.DefaultCookieAge) {
 		t.Errorf("Django's session TTL = %v", ttl)
 	}
 	// Go changes it; Django sees the change.
@@ -239,6 +249,7 @@ func TestGoWritesDjangoReads(t *testing.T) {
 		t.Fatal(err)
 	}
 	var names []string
+	written := testkit.StartStopwatch()
 	for _, name := range sortedNames(djangoValues) {
 		v := djangoValues[name]
 		switch name {
@@ -266,8 +277,8 @@ func TestGoWritesDjangoReads(t *testing.T) {
 		if !r.OK {
 			t.Errorf("%s: Django read %s %s", name, r.Type, r.Repr)
 		}
-		if r.TTL == nil || *r.TTL < 86400-60 || *r.TTL > 86400 {
-			t.Errorf("%s: TTL %v, want the alias TIMEOUT 86400", name, r.TTL)
+		if r.TTL == nil || !written.Remains(time.Duration(*r.TTL)*time.Second, 86400*time.Second) {
+			t.Errorf("%s: TTL %s, want the alias TIMEOUT 24h0m0s less at most %v", name, ttlText(r.TTL), written.Elapsed())
 		}
 	}
 	// The int is encrypted, not in clear as Django would have written it.
@@ -275,20 +286,21 @@ func TestGoWritesDjangoReads(t *testing.T) {
 		t.Errorf("Go stored the int as %q", raw)
 	}
 	// TTLs: explicit and persistent.
+	written = testkit.StartStopwatch()
 	if err := secure.Set(ctx, "g:str", "short", gocachestore.WithExpiration(10*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	var short map[string]pyCheck
 	e.django(t, &short, "check", "default", "g:", "str")
-	if r := short["str"]; r.TTL == nil || *r.TTL > 600 || *r.TTL < 590 {
-		t.Errorf("10-minute entry: Django TTL %v", r.TTL)
+	if r := short["str"]; r.TTL == nil || !written.Remains(time.Duration(*r.TTL)*time.Second, 10*time.Minute) {
+		t.Errorf("10-minute entry: Django TTL %s, want 10m0s less at most %v", ttlText(r.TTL), written.Elapsed())
 	}
 	if err := secure.Set(ctx, "g:str", djangoValues["str"], gocachestore.WithExpiration(0)); err != nil {
 		t.Fatal(err)
 	}
 	e.django(t, &short, "check", "default", "g:", "str")
 	if r := short["str"]; !r.OK || r.TTL != nil {
-		t.Errorf("persistent entry: Django read ok=%v TTL %v, want no TTL (None)", r.OK, r.TTL)
+		t.Errorf("persistent entry: Django read ok=%v TTL %s, want no TTL (None)", r.OK, ttlText(r.TTL))
 	}
 
 	// A session created by Go, read by Django.
@@ -296,6 +308,7 @@ func TestGoWritesDjangoReads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	created := testkit.StartStopwatch()
 	key, err := sessions.Create(ctx, map[string]any{"_auth_user_id": "7", "theme": "dark"})
 	if err != nil {
 		t.Fatal(err)
@@ -309,7 +322,7 @@ func TestGoWritesDjangoReads(t *testing.T) {
 	if !read.Exists || read.Data["_auth_user_id"] != "'7'" || read.Data["theme"] != "'dark'" {
 		t.Errorf("Django read Go's session as %+v", read)
 	}
-	if want := int(django.DefaultCookieAge / time.Second); read.TTL < want-60 || read.TTL > want {
+	if want := int(django.DefaultCookieAge / time.Second); !created.Remains(time.Duration(read.TTL)*time.Second, django.DefaultCookieAge) {
 		t.Errorf("session TTL %d, want SESSION_COOKIE_AGE %d", read.TTL, want)
 	}
 	if err := sessions.Delete(ctx, key); err != nil {
@@ -327,6 +340,7 @@ func TestDjangoRecovery(t *testing.T) {
 	e := newDjangoEnv(t, "", "")
 	ctx := t.Context()
 	var out map[string]any
+	written := testkit.StartStopwatch()
 	e.django(t, &out, "write-recovery")
 	if raw, _ := e.client.Get(ctx, "app1:1:m:str").Result(); !strings.HasPrefix(raw, "\x80") {
 		t.Fatalf("the insecure alias holds %q, want a plaintext pickle", raw)
@@ -361,8 +375,8 @@ func TestDjangoRecovery(t *testing.T) {
 			t.Errorf("%s: Django read %s %s", key, r.Type, r.Repr)
 		case r.WantTTL == nil && r.TTL != nil:
 			t.Errorf("%s: TTL %d, want none", key, *r.TTL)
-		case r.WantTTL != nil && (r.TTL == nil || *r.TTL > *r.WantTTL || *r.TTL < *r.WantTTL-60):
-			t.Errorf("%s: TTL %v, want %d", key, r.TTL, *r.WantTTL)
+		case r.WantTTL != nil && (r.TTL == nil || !written.Remains(time.Duration(*r.TTL)*time.Second, time.Duration(*r.WantTTL)*time.Second)):
+			t.Errorf("%s: TTL %s, want %v less at most %v", key, ttlText(r.TTL), time.Duration(*r.WantTTL)*time.Second, written.Elapsed())
 		}
 	}
 	// Audit: everything is encrypted, except what django-redis keeps in clear.

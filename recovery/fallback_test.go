@@ -14,6 +14,7 @@ import (
 
 	"github.com/secureredis/secureredis/codec"
 	"github.com/secureredis/secureredis/internal/redistest"
+	"github.com/secureredis/secureredis/internal/testkit"
 	"github.com/secureredis/secureredis/recovery"
 	"github.com/secureredis/secureredis/store"
 )
@@ -27,19 +28,20 @@ func TestFallback(t *testing.T) {
 	c := newCodec(t)
 	secure := newStore(t, a.client, c, "app1:secure", store.WithFallback(recovery.NewFallback(a.old), time.Time{}))
 
+	planted := testkit.StartStopwatch()
 	a.client.Set(ctx, "app1:1:session:1", "alice", time.Hour)
 	a.client.Set(ctx, "app1:1:session:2", "bob", 0)
 	a.client.Set(ctx, "app1:1:session:3", "carol (stale)", time.Hour)
 	a.client.Set(ctx, "app1:2:session:4", "dave (other version)", time.Hour)
 
 	v, ttl, err := secure.GetWithTTL(ctx, "session:1")
-	if err != nil || v != "alice" || !within(ttl, time.Hour, time.Second) {
+	if err != nil || v != "alice" || !planted.Remains(ttl, time.Hour) {
 		t.Fatalf("GetWithTTL(session:1) = %v, %v, %v", v, ttl, err)
 	}
 	if got := decrypt(t, a.client, c, "app1:secure:1:session:1"); got != "alice" {
 		t.Errorf("promoted entry = %v", got)
 	}
-	if pttl := a.client.PTTL(ctx, "app1:secure:1:session:1").Val(); !within(pttl, time.Hour, time.Second) {
+	if pttl := a.client.PTTL(ctx, "app1:secure:1:session:1").Val(); !planted.Remains(pttl, time.Hour) {
 		t.Errorf("promoted entry TTL = %v, want the old one", pttl)
 	}
 	if v, err := secure.Get(ctx, "session:2"); err != nil || v != "bob" {
@@ -121,13 +123,14 @@ func TestFallbackFetch(t *testing.T) {
 	client := srv.Client(t, 0)
 	ctx := t.Context()
 	old := newStore(t, client, newCodec(t, otherKey), "legacy")
+	planted := testkit.StartStopwatch()
 	if err := old.Set(ctx, "n", 7, gocachestore.WithExpiration(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	client.Set(ctx, "legacy:1:bad", "SECRET-NOT-A-TOKEN", 0)
 	fb := recovery.NewFallback(old)
 	v, ttl, found, err := fb.Fetch(ctx, "n")
-	if err != nil || !found || v != int64(7) || !within(ttl, time.Minute, time.Second) {
+	if err != nil || !found || v != int64(7) || !planted.Remains(ttl, time.Minute) {
 		t.Errorf("Fetch(n) = %v, %v, %v, %v", v, ttl, found, err)
 	}
 	if _, _, found, err := fb.Fetch(ctx, "absent"); found || err != nil {

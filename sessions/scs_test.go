@@ -17,6 +17,7 @@ import (
 
 	"github.com/secureredis/secureredis/codec"
 	"github.com/secureredis/secureredis/internal/redistest"
+	"github.com/secureredis/secureredis/internal/testkit"
 	"github.com/secureredis/secureredis/sessions"
 	"github.com/secureredis/secureredis/store"
 )
@@ -120,7 +121,7 @@ func TestSessionManager(t *testing.T) {
 	t.Cleanup(srv.Close)
 
 	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	client := &http.Client{Jar: jar, Timeout: testkit.Patience}
 	get := func(path string) string {
 		t.Helper()
 		resp, err := client.Get(srv.URL + path)
@@ -165,7 +166,7 @@ func TestSessionManager(t *testing.T) {
 
 	// A second client; Iterate (All) sees both sessions, with their data.
 	jar2, _ := cookiejar.New(nil)
-	other := &http.Client{Jar: jar2, Timeout: 10 * time.Second}
+	other := &http.Client{Jar: jar2, Timeout: testkit.Patience}
 	resp, err := other.Get(srv.URL + "/count")
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/secureredis/secureredis/internal/redistest"
+	"github.com/secureredis/secureredis/internal/testkit"
 	"github.com/secureredis/secureredis/store"
 )
 
@@ -91,7 +92,7 @@ func TestGocacheChainLeavesOnlyCiphertextInRedis(t *testing.T) {
 	if v, err := chain.Get(ctx, "token"); err != nil || v != "top secret" {
 		t.Fatalf("chain Get = %q, %v", v, err)
 	}
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(testkit.Patience)
 	for {
 		if _, exp, ok := mem.GetWithExpiration("token"); ok {
 			if exp.IsZero() || time.Until(exp) > time.Minute {
@@ -131,7 +132,7 @@ func TestGocacheLoadableAndMetric(t *testing.T) {
 		t.Fatalf("first Get = %q, %v", v, err)
 	}
 	// The loader's value is written back asynchronously.
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(testkit.Patience)
 	for client.Exists(ctx, "app1:secure:1:k").Val() == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("loadable cache did not write the loaded value")

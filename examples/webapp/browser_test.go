@@ -14,12 +14,15 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"github.com/secureredis/secureredis/internal/testkit"
 )
 
 // stepTimeout bounds every browser step; browserTimeout the whole browser.
+// Both only catch a hang: a busy machine may take long over any step.
 const (
-	stepTimeout    = 30 * time.Second
-	browserTimeout = 3 * time.Minute
+	stepTimeout    = testkit.Patience
+	browserTimeout = 5 * testkit.Patience
 )
 
 // chromiumPath returns Debian's Chromium. A missing browser fails the test:

@@ -23,6 +23,7 @@ import (
 
 	"github.com/secureredis/secureredis/codec"
 	"github.com/secureredis/secureredis/internal/redistest"
+	"github.com/secureredis/secureredis/internal/testkit"
 )
 
 // syncBuffer is an io.Writer safe for concurrent use.
@@ -59,15 +60,15 @@ func startApp(t *testing.T, args ...string) (string, *syncBuffer) {
 			if err != nil {
 				t.Errorf("run: %v", err)
 			}
-		case <-time.After(10 * time.Second):
-			t.Error("run did not return within 10s of cancellation")
+		case <-time.After(testkit.Patience):
+			t.Errorf("run did not return within %v of cancellation", testkit.Patience)
 		}
 		if s := stderr.String(); s != "" {
 			t.Logf("app stderr:\n%s", s)
 		}
 	})
 	listening := regexp.MustCompile(`listening on (http://\S+)`)
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(testkit.Patience)
 	for time.Now().Before(deadline) {
 		if m := listening.FindStringSubmatch(stdout.String()); m != nil {
 			return m[1], stdout
@@ -78,7 +79,7 @@ func startApp(t *testing.T, args ...string) (string, *syncBuffer) {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	t.Fatalf("app not listening within 20s; stdout:\n%s", stdout)
+	t.Fatalf("app not listening within %v; stdout:\n%s", testkit.Patience, stdout)
 	return "", nil
 }
 
@@ -214,7 +215,7 @@ func newClient(t *testing.T, base string) *client {
 	jar, _ := cookiejar.New(nil)
 	return &client{t: t, base: base, http: &http.Client{
 		Jar:           jar,
-		Timeout:       10 * time.Second,
+		Timeout:       testkit.Patience,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
 }

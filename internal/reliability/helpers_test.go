@@ -107,7 +107,7 @@ func others(tb testing.TB, c redis.Cmdable) map[string]string {
 func waitReplicas(tb testing.TB, c redis.UniversalClient) {
 	tb.Helper()
 	wait := func(ctx context.Context, m *redis.Client) error {
-		n, err := m.Wait(ctx, 1, 5*time.Second).Result()
+		n, err := m.Wait(ctx, 1, testkit.Patience).Result()
 		if err == nil && n < 1 {
 			err = fmt.Errorf("WAIT on %s: no replica acknowledged", m.Options().Addr)
 		}
@@ -168,15 +168,17 @@ func verify(tb testing.TB, secure *store.EncryptingStore, n int) {
 }
 
 // migrateUntilClean runs Migrate until a run ends without error or failed
-// entry, and returns how many runs it took (at most 5, 1 s apart).
+// entry, and returns how many runs it took (1 s apart, for up to
+// testkit.Patience).
 func migrateUntilClean(tb testing.TB, a aliases, opts ...recovery.Option) int {
 	tb.Helper()
+	start := time.Now()
 	for run := 1; ; run++ {
 		rep, err := recovery.Migrate(context.Background(), a.old, a.secure, opts...)
 		if err == nil && rep.Failed == 0 {
 			return run
 		}
-		if run == 5 {
+		if time.Since(start) > testkit.Patience {
 			tb.Fatalf("migration does not converge: %v, %v", rep, err)
 		}
 		time.Sleep(time.Second)

@@ -8,15 +8,16 @@ import (
 	"time"
 
 	"github.com/secureredis/secureredis/internal/redistest"
+	"github.com/secureredis/secureredis/internal/testkit"
 	"github.com/secureredis/secureredis/recovery"
 	"github.com/secureredis/secureredis/store"
 )
 
-// eventually retries fn every 100 ms for up to 15 s, the time a failover
-// client needs to learn the new master.
+// eventually retries fn every 100 ms for up to testkit.Patience, the time a
+// failover client may need to learn the new master on a busy machine.
 func eventually(t *testing.T, what string, fn func() error) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(testkit.Patience)
 	for {
 		err := fn()
 		if err == nil {
