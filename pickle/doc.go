@@ -86,7 +86,9 @@
 //     copies REDUCE makes of its arguments are bounded the same way.
 //   - Memory: decoding one value allocates at most 256 bytes per byte of
 //     input plus 1 MiB in all (one small object per byte of input is the
-//     worst case; the tests measure it).
+//     worst case; the tests measure it), and the reader makes at most
+//     MaxObjects (about a million) objects, so at most about 200 MiB
+//     besides the input's strings and bytes, whatever the input's length.
 //   - Append writes at most MaxSize (128 MiB), and refuses (ErrTooLarge)
 //     before it copies a larger string or grows past it.
 //   - Error messages quote the class names a pickle carries, clipped, so

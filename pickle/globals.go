@@ -116,11 +116,9 @@ func (g global) call(u *unpickler, args []any) (any, error) {
 		case len(args) == 1:
 			switch it := args[0].(type) {
 			case *pyList:
-				// Shared, not copied (APPEND only ever appends, and the
-				// clipped slice reallocates on any append).
-				return &pySet{items: slices.Clip(it.items), frozen: frozen}, nil
+				return u.newSet(it.items, frozen)
 			case *pyTuple:
-				return &pySet{items: slices.Clip(it.items), frozen: frozen}, nil
+				return u.newSet(it.items, frozen)
 			}
 		}
 		return nil, pickleErr("set arguments")
@@ -140,6 +138,16 @@ func (g global) call(u *unpickler, args []any) (any, error) {
 		return encodeLatin1(args)
 	}
 	return nil, pickleErr("class %s.%s not callable", quoteClip(g.module), quoteClip(g.name))
+}
+
+// newSet is set(items) or frozenset(items): a copy (every container owns its
+// items, so each is converted once), charged to the work budget at the size
+// of its slots, as the memo can hand the same list to set() many times.
+func (u *unpickler) newSet(items []any, frozen bool) (*pySet, error) {
+	if err := u.charge(16 * len(items)); err != nil {
+		return nil, err
+	}
+	return &pySet{items: slices.Clone(items), frozen: frozen}, nil
 }
 
 // encodeLatin1 is _codecs.encode(str, "latin1"), which Python uses to pickle

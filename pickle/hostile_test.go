@@ -102,6 +102,9 @@ var hostileGens = map[string]func(n int) []byte{
 	"reduce-set": func(n int) []byte {
 		return repeat("\x80\x04(\x8c\x08builtins\x8c\x03set\x93\x94]\x94(K\x01K\x02K\x03K\x04e(", "h\x00h\x01\x85R", "l", n)
 	},
+	"reduce-set-wide": func(n int) []byte {
+		return repeat("\x80\x04(\x8c\x08builtins\x8c\x03set\x93\x94]("+strings.Repeat("N", 2000)+"e\x94", "h\x00h\x01\x85R", "l", n)
+	},
 	"global-names": func(n int) []byte {
 		return repeat("\x80\x04(X"+le4(4096)+strings.Repeat("m", 4096)+"\x94\x8c\x01n\x94", "h\x00h\x01\x93", "l", n)
 	},

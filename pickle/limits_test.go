@@ -71,3 +71,15 @@ func TestErrorsQuoteNames(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxObjects decodes a list of MaxObjects-10 items and refuses one of
+// MaxObjects.
+func TestMaxObjects(t *testing.T) {
+	list := func(n int) []byte { return []byte("\x80\x04](" + strings.Repeat("N", n) + "e.") }
+	if _, err := pickle.Unmarshal(list(pickle.MaxObjects - 10)); err != nil {
+		t.Errorf("MaxObjects-10 items: %v", err)
+	}
+	if _, err := pickle.Unmarshal(list(pickle.MaxObjects)); !errors.Is(err, pickle.ErrTooLarge) || !errors.Is(err, pickle.ErrInvalid) {
+		t.Errorf("MaxObjects items: %v, want ErrTooLarge and ErrInvalid", err)
+	}
+}

@@ -97,6 +97,7 @@ func opFrame(u *unpickler, _ byte) error {
 
 func opMark(u *unpickler, _ byte) error {
 	u.marks = append(u.marks, len(u.stack))
+	u.objects++
 	return nil
 }
 

@@ -16,8 +16,8 @@ var ErrInvalid = errors.New("pickle: unsupported or malformed pickle")
 var ErrUnsupportedValue = errors.New("pickle: unsupported value")
 
 // ErrTooLarge is matched by the errors of Unmarshal for a pickle whose
-// value expands beyond MaxExpansion times its length plus ExpansionSlack,
-// and of Append for a pickle longer than MaxSize. The former also match
+// value expands beyond MaxExpansion times its length plus ExpansionSlack or
+// that makes more than MaxObjects objects, and of Append for a pickle longer than MaxSize. The former also match
 // ErrInvalid, the latter ErrUnsupportedValue.
 var ErrTooLarge = errors.New("pickle: too large")
 
@@ -31,6 +31,14 @@ const (
 	MaxExpansion   = 64
 	ExpansionSlack = 1 << 20
 )
+
+// MaxObjects bounds what the reader makes for one pickle: values pushed,
+// memo entries and marks, about a million. Each costs at most a few hundred
+// bytes of heap, so decoding one value never takes more than about 200 MiB
+// besides its strings and bytes, whatever the input's length (a compressed
+// pickle inflates up to the codec's 128 MiB). Past it, Unmarshal fails
+// (ErrTooLarge).
+const MaxObjects = 1 << 20
 
 // MaxSize bounds the pickle Append writes (the bytes it appends): 128 MiB,
 // the largest value the codec package inflates. Past it, Append fails

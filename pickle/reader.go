@@ -68,6 +68,10 @@ type unpickler struct {
 	// budget is the work left for the copies and scans REDUCE makes of its
 	// arguments (which the memo can hand it many times): see charge.
 	budget int
+	// objects counts what the machine has made: values pushed, memo
+	// entries, marks (each costs a few dozen bytes); run stops it past
+	// MaxObjects.
+	objects int
 }
 
 // run executes opcodes up to STOP and returns the value it leaves.
@@ -92,6 +96,9 @@ func (u *unpickler) run() (any, error) {
 		}
 		if err := f(u, op); err != nil {
 			return nil, err
+		}
+		if u.objects > MaxObjects {
+			return nil, &limitError{ErrInvalid, fmt.Sprintf("pickle: more than %d objects", MaxObjects)}
 		}
 	}
 }
@@ -168,6 +175,7 @@ func (u *unpickler) push(v any) {
 		u.stack = s
 	}
 	u.stack = append(u.stack, v)
+	u.objects++
 }
 
 func (u *unpickler) pop() (any, error) {
@@ -226,11 +234,13 @@ func (u *unpickler) setMemo(i uint64) error {
 	case i == n:
 		u.memo = append(u.memo, v)
 		delete(u.sparse, i)
+		u.objects++
 	default:
 		if u.sparse == nil {
 			u.sparse = map[uint64]any{}
 		}
 		u.sparse[i] = v
+		u.objects++
 	}
 	return nil
 }
