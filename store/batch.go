@@ -41,8 +41,8 @@ type Entry struct {
 	Value any // anything Set accepts: not nil
 	// TTL, when positive, is the entry's own expiration. Zero means the
 	// batch's: SetMany's gocache store.WithExpiration option if given, else
-	// the store's default (WithDefaultExpiration). Negative is
-	// ErrInvalidExpiration.
+	// the store's default (WithDefaultExpiration; without it, with New, the
+	// inner store's). Negative is ErrInvalidExpiration.
 	TTL time.Duration
 }
 

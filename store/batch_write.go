@@ -30,9 +30,9 @@ func (s *EncryptingStore) SetMany(ctx context.Context, entries []Entry, options 
 	if len(entries) == 0 {
 		return nil
 	}
-	o := gocachestore.ApplyOptionsWithDefault(&s.defaults, options...)
-	if o.Expiration < 0 {
-		return ErrInvalidExpiration
+	o, err := s.applyOptions(options)
+	if err != nil {
+		return err
 	}
 	if len(o.Tags) > 0 && s.client == nil && isRedisType(s.inner.GetType()) {
 		return ErrTagsUnsafe
@@ -63,11 +63,14 @@ func (s *EncryptingStore) SetMany(ctx context.Context, entries []Entry, options 
 		if entries[i].TTL > 0 {
 			return entries[i].TTL
 		}
-		return o.Expiration
+		return redisTTL(o)
 	}
 	if s.client == nil {
 		for i := range entries {
-			opts := append(options[:len(options):len(options)], gocachestore.WithExpiration(ttl(i)))
+			opts := s.innerOptions(options, o)
+			if entries[i].TTL > 0 {
+				opts = append(opts, gocachestore.WithExpiration(entries[i].TTL))
+			}
 			if err := s.inner.Set(ctx, sks[i], toks[i], opts...); err != nil {
 				return err
 			}

@@ -32,10 +32,6 @@ var (
 	ErrTagsUnsafe = errors.New("store: refusing tags: the inner Redis store keeps tag sets outside the prefix; build the store with NewRedis")
 )
 
-// NoExpiration passed to WithDefaultExpiration or gocache's
-// store.WithExpiration makes an entry persistent (Django's TIMEOUT=None).
-const NoExpiration time.Duration = 0
-
 // Type is what GetType returns for a store built with NewRedis; a store built
 // with New returns "secure-" followed by the inner store's type.
 const Type = "secure-redis"
@@ -85,7 +81,7 @@ type EncryptingStore struct {
 	keys     *codec.KeyScheme
 	client   Rediser                     // set by NewRedis
 	inner    gocachestore.StoreInterface // set by New
-	defaults gocachestore.Options
+	defaults gocachestore.Options        // Expiration is unsetExpiration unless WithDefaultExpiration
 	scan     int64
 	onFail   func(ctx context.Context, key string)
 	failures atomic.Uint64
@@ -101,20 +97,6 @@ var (
 
 // Option configures an EncryptingStore.
 type Option func(*EncryptingStore) error
-
-// WithDefaultExpiration sets the expiration of entries written without
-// gocache's store.WithExpiration, like Django's TIMEOUT. The default is
-// NoExpiration. A per-call store.WithExpiration(NoExpiration) makes that entry
-// persistent whatever the default.
-func WithDefaultExpiration(d time.Duration) Option {
-	return func(s *EncryptingStore) error {
-		if d < 0 {
-			return ErrInvalidExpiration
-		}
-		s.defaults.Expiration = d
-		return nil
-	}
-}
 
 // WithDecryptFailureHook calls fn, with the logical key, each time an entry
 // fails to decrypt, so operators can alert on tampering or a missing key. fn
@@ -174,6 +156,7 @@ func newStore(client Rediser, inner gocachestore.StoreInterface, c Codec, keys *
 		return nil, errors.New("store: nil key scheme")
 	}
 	s := &EncryptingStore{codec: c, keys: keys, client: client, inner: inner, scan: 1000, now: time.Now}
+	s.defaults.Expiration = unsetExpiration
 	for _, opt := range opts {
 		if err := opt(s); err != nil {
 			return nil, err
@@ -243,9 +226,10 @@ func (s *EncryptingStore) Get(ctx context.Context, key any) (any, error) {
 }
 
 // GetWithTTL returns the decrypted value of key and its remaining time to
-// live. An entry without expiry returns NoExpiration (0), which gocache's chain
-// passes on to the upper tiers as "no expiry". With NewRedis, GET and PTTL go
-// in one pipelined round trip.
+// live. An entry without expiry returns NoExpiration (0) from both
+// constructors (gocache's Redis store says -1ns; it is turned into 0), which
+// gocache's chain passes on to the upper tiers as "no expiry". With NewRedis,
+// GET and PTTL go in one pipelined round trip.
 func (s *EncryptingStore) GetWithTTL(ctx context.Context, key any) (any, time.Duration, error) {
 	k, err := keyString(key)
 	if err != nil {
@@ -255,6 +239,9 @@ func (s *EncryptingStore) GetWithTTL(ctx context.Context, key any) (any, time.Du
 	if s.client == nil {
 		raw, ttl, err := s.inner.GetWithTTL(ctx, sk)
 		if err != nil {
+			return nil, 0, err
+		}
+		if ttl, err = innerTTL(ttl); err != nil {
 			return nil, 0, err
 		}
 		v, err := s.decode(ctx, k, sk, tokenBytes(raw))
@@ -327,9 +314,8 @@ func (s *EncryptingStore) encode(key any, value any, options []gocachestore.Opti
 	if value == nil {
 		return "", nil, nil, ErrNilValue
 	}
-	o = gocachestore.ApplyOptionsWithDefault(&s.defaults, options...)
-	if o.Expiration < 0 {
-		return "", nil, nil, ErrInvalidExpiration
+	if o, err = s.applyOptions(options); err != nil {
+		return "", nil, nil, err
 	}
 	if len(o.Tags) > 0 && s.client == nil && isRedisType(s.inner.GetType()) {
 		return "", nil, nil, ErrTagsUnsafe
@@ -344,7 +330,7 @@ func (s *EncryptingStore) encode(key any, value any, options []gocachestore.Opti
 
 // Set encrypts value and stores it under key. The expiration is gocache's
 // store.WithExpiration, else the store's default (see
-// WithDefaultExpiration). Tags (store.WithTags) are kept in sets under the
+// WithDefaultExpiration and, for New, the inner store's own default). Tags (store.WithTags) are kept in sets under the
 // store's prefix. It returns ErrInvalidKey, ErrNilValue, ErrInvalidExpiration,
 // an error wrapping codec.ErrUnsupportedValue, or the Redis error.
 func (s *EncryptingStore) Set(ctx context.Context, key any, value any, options ...gocachestore.Option) error {
@@ -353,9 +339,9 @@ func (s *EncryptingStore) Set(ctx context.Context, key any, value any, options .
 		return err
 	}
 	if s.client == nil {
-		return s.inner.Set(ctx, sk, tok, append(options, gocachestore.WithExpiration(o.Expiration))...)
+		return s.inner.Set(ctx, sk, tok, s.innerOptions(options, o)...)
 	}
-	if err := s.client.Set(ctx, sk, tok, o.Expiration).Err(); err != nil {
+	if err := s.client.Set(ctx, sk, tok, redisTTL(o)).Err(); err != nil {
 		return err
 	}
 	return s.tag(ctx, sk, o)
@@ -376,9 +362,9 @@ func (s *EncryptingStore) SetIfNotExists(ctx context.Context, key any, value any
 		if !ok {
 			return false, fmt.Errorf("%w: %s", gocachestore.ErrNotSupported, s.inner.GetType())
 		}
-		return nx.SetIfNotExists(ctx, sk, tok, append(options, gocachestore.WithExpiration(o.Expiration))...)
+		return nx.SetIfNotExists(ctx, sk, tok, s.innerOptions(options, o)...)
 	}
-	ok, err := s.client.SetNX(ctx, sk, tok, o.Expiration).Result()
+	ok, err := s.client.SetNX(ctx, sk, tok, redisTTL(o)).Result()
 	if err != nil || !ok {
 		return false, err
 	}
