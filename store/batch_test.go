@@ -270,7 +270,7 @@ func TestBatchesRedisDown(t *testing.T) {
 func TestGetManyFallback(t *testing.T) {
 	fb := &mapFallback{values: map[string]string{"old": "from old alias"}}
 	s, client := newRedisStore(t)
-	s2, err := store.NewRedis(client, s.Codec(), s.Keys(), store.WithFallback(fb, time.Time{}))
+	s2, err := store.NewRedis(client, s.Codec(), s.Keys(), store.WithFallback(fb, time.Now().Add(time.Hour)))
 	if err != nil {
 		t.Fatal(err)
 	}

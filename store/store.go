@@ -87,7 +87,9 @@ type EncryptingStore struct {
 	failures atomic.Uint64
 	fallback Fallback
 	until    time.Time
-	now      func() time.Time
+	// fallbackForever: WithFallbackForever, no deadline
+	fallbackForever bool
+	now             func() time.Time
 }
 
 var (
