@@ -81,20 +81,7 @@ func (s *EncryptingStore) SetMany(ctx context.Context, entries []Entry, options 
 		for i, sk := range sks {
 			p.Set(ctx, sk, toks[i], ttl(i))
 		}
-		if len(o.Tags) > 0 {
-			tagsTTL := o.TagsTTL
-			if tagsTTL <= 0 {
-				tagsTTL = defaultTagsTTL
-			}
-			members := make([]any, len(sks))
-			for i, sk := range sks {
-				members[i] = sk
-			}
-			for _, t := range o.Tags {
-				p.SAdd(ctx, s.tagKey(t), members...)
-				p.PExpire(ctx, s.tagKey(t), tagsTTL)
-			}
-		}
+		s.queueTags(ctx, p, o, sks...)
 		return nil
 	})
 	return batchError("set many", cmds)
