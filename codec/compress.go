@@ -9,20 +9,26 @@ import (
 	"io"
 	"strings"
 
-	"github.com/klauspost/compress/zstd"
 	"github.com/pierrec/lz4/v4"
-	"github.com/ulikunitz/xz"
-	"github.com/ulikunitz/xz/lzma"
 )
 
-// MaxDecompressedSize bounds what a Compressor inflates a stored value to
-// (128 MiB). Decompression happens before Fernet authentication, since
-// django-redis compresses the token, so a small planted value must not be
-// able to claim gigabytes of memory. A larger value fails to decode.
-const MaxDecompressedSize = 128 << 20
+// MaxDecompressedSize is the default cap on what a Compressor inflates a
+// stored value to: 32 MiB, the Fernet token of a cache value of about 24 MiB.
+// Decompression runs before Fernet authentication (django-redis compresses
+// the token), on bytes anyone who can write Redis chooses, so every
+// Decompress streams through this cap instead of inflating first and
+// checking after: a value that would inflate further fails with ErrTooLarge
+// once the cap is reached, having cost at most the cap in output buffers.
+// WithMaxDecompressedSize changes it per compressor.
+const MaxDecompressedSize = 32 << 20
 
-// ErrTooLarge is returned by Decompress when a value inflates beyond
-// MaxDecompressedSize.
+// maxDecompressedLimit bounds what WithMaxDecompressedSize accepts (1 GiB):
+// the cap is a defence, not a way to hold arbitrarily large values.
+const maxDecompressedLimit = 1 << 30
+
+// ErrTooLarge is returned by Decompress when a value inflates beyond the
+// compressor's cap (MaxDecompressedSize unless WithMaxDecompressedSize says
+// otherwise).
 var ErrTooLarge = errors.New("codec: decompressed value too large")
 
 // Compressor is a django-redis COMPRESSOR: it runs on what the serializer
@@ -41,17 +47,48 @@ type Compressor interface {
 	Decompress(b []byte) ([]byte, error)
 }
 
+// CompressorOption configures a compressor made by NewCompressor.
+type CompressorOption func(*compressorOptions) error
+
+type compressorOptions struct {
+	limit int64 // the most bytes Decompress returns
+}
+
+// WithMaxDecompressedSize sets the most bytes Decompress returns: a value
+// that inflates further fails with ErrTooLarge, having cost at most n bytes
+// of output buffers (see the package documentation for the decoders' own
+// bounded state). The default is MaxDecompressedSize (32 MiB); n must be
+// between 1 and 1 GiB. Raise it only for an alias whose values are larger;
+// every Get of a planted bomb costs up to n bytes and the CPU to produce them.
+func WithMaxDecompressedSize(n int64) CompressorOption {
+	return func(o *compressorOptions) error {
+		if n < 1 || n > maxDecompressedLimit {
+			return fmt.Errorf("codec: max decompressed size must be between 1 and %d bytes, got %d", maxDecompressedLimit, n)
+		}
+		o.limit = n
+		return nil
+	}
+}
+
 // NewCompressor returns the compressor named by a short name (zlib, gzip,
 // lzma, lz4, zstd) or a django-redis class path
 // (django_redis.compressors.zlib.ZlibCompressor, ...GzipCompressor,
 // ...LzmaCompressor, ...Lz4Compressor, ...ZStdCompressor). "identity" and
 // django_redis.compressors.identity.IdentityCompressor return nil: no
-// compression. Other names are an error.
+// compression. Other names, and invalid options, are an error.
 //
 // Each writes what its Python counterpart reads (zlib.compress level 6,
 // gzip.compress, lzma.compress preset 4 in the xz container, lz4.frame,
-// pyzstd.compress frames) and reads what it writes.
-func NewCompressor(name string) (Compressor, error) {
+// pyzstd.compress frames) and reads what it writes. Decompress is capped at
+// MaxDecompressedSize unless WithMaxDecompressedSize is given. The
+// compressor is safe for concurrent use.
+func NewCompressor(name string, opts ...CompressorOption) (Compressor, error) {
+	o := compressorOptions{limit: MaxDecompressedSize}
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
 	short := name
 	if strings.HasPrefix(name, "django_redis.compressors.") {
 		parts := strings.Split(name, ".")
@@ -68,33 +105,90 @@ func NewCompressor(name string) (Compressor, error) {
 	case "identity":
 		return nil, nil
 	case "zlib":
-		return zlibCompressor{}, nil
+		return zlibCompressor{limit: o.limit}, nil
 	case "gzip":
-		return gzipCompressor{}, nil
+		return gzipCompressor{limit: o.limit}, nil
 	case "lzma":
-		return lzmaCompressor{}, nil
+		return lzmaCompressor{limit: o.limit}, nil
 	case "lz4":
-		return lz4Compressor{}, nil
+		return lz4Compressor{limit: o.limit}, nil
 	case "zstd":
-		return newZstd()
+		return newZstd(o.limit)
 	}
 	return nil, fmt.Errorf("codec: unknown compressor %q (want zlib, gzip, lzma, lz4 or zstd)", name)
 }
 
-// readLimited reads r to the end, failing with ErrTooLarge past the limit.
-func readLimited(r io.Reader) ([]byte, error) {
-	var buf bytes.Buffer
-	n, err := buf.ReadFrom(io.LimitReader(r, MaxDecompressedSize+1))
-	if err != nil {
-		return nil, err
+// minChunk is the smallest first buffer readCapped starts with.
+const minChunk = 512
+
+// readCapped reads r to its end and returns what it read, failing with
+// ErrTooLarge once r yields more than limit bytes. It never allocates more
+// than limit+1 bytes of buffers, whatever r would produce: it reads into
+// chunks, the first of hint bytes (at least minChunk), each next one twice
+// the size of the last, whose sizes add up to at most limit+1, and allocates
+// the next chunk only once r has yielded a byte past the full ones; a byte
+// past limit+1 is a value too large. Output that fits in the first chunk is
+// returned without a copy; otherwise the chunks are joined into one slice of
+// the exact length.
+func readCapped(r io.Reader, limit int64, hint int) ([]byte, error) {
+	room := limit + 1 // buffer bytes not yet allocated
+	size := min(int64(max(hint, minChunk)), room)
+	chunk := make([]byte, 0, size)
+	room -= size
+	var full [][]byte
+	total, stalls := int64(0), 0
+	var probe [1]byte
+	for {
+		buf := chunk[len(chunk):cap(chunk)]
+		if len(buf) == 0 {
+			// Full: read one byte before growing, so that output of
+			// exactly the hinted size costs no second chunk.
+			buf = probe[:]
+		}
+		n, err := r.Read(buf)
+		if n > 0 && len(chunk) == cap(chunk) {
+			if room == 0 {
+				return nil, ErrTooLarge // limit+1 bytes read
+			}
+			full = append(full, chunk)
+			size = min(2*int64(cap(chunk)), room)
+			chunk = make([]byte, 0, size)
+			room -= size
+			chunk = append(chunk, probe[0])
+		} else {
+			chunk = chunk[:len(chunk)+n]
+		}
+		total += int64(n)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			stalls = 0
+		} else if stalls++; stalls > 100 {
+			return nil, io.ErrNoProgress
+		}
 	}
-	if n > MaxDecompressedSize {
+	if total > limit {
 		return nil, ErrTooLarge
 	}
-	return buf.Bytes(), nil
+	if len(full) == 0 {
+		return chunk, nil
+	}
+	out := make([]byte, 0, total)
+	for _, c := range full {
+		out = append(out, c...)
+	}
+	return append(out, chunk...), nil
 }
 
-type zlibCompressor struct{}
+// sizeHint is readCapped's first chunk for a compressed input of n bytes:
+// four times the input, which holds what a cache value usually inflates to.
+func sizeHint(n int) int { return 4 * n }
+
+type zlibCompressor struct{ limit int64 }
 
 func (zlibCompressor) Name() string { return "zlib" }
 
@@ -107,15 +201,15 @@ func (zlibCompressor) Compress(b []byte) ([]byte, error) {
 	})
 }
 
-func (zlibCompressor) Decompress(b []byte) ([]byte, error) {
+func (z zlibCompressor) Decompress(b []byte) ([]byte, error) {
 	r, err := zlib.NewReader(bytes.NewReader(b))
 	if err != nil {
 		return nil, err
 	}
-	return readLimited(r)
+	return readCapped(r, z.limit, sizeHint(len(b)))
 }
 
-type gzipCompressor struct{}
+type gzipCompressor struct{ limit int64 }
 
 func (gzipCompressor) Name() string { return "gzip" }
 
@@ -128,50 +222,15 @@ func (gzipCompressor) Compress(b []byte) ([]byte, error) {
 	})
 }
 
-func (gzipCompressor) Decompress(b []byte) ([]byte, error) {
+func (g gzipCompressor) Decompress(b []byte) ([]byte, error) {
 	r, err := gzip.NewReader(bytes.NewReader(b))
 	if err != nil {
 		return nil, err
 	}
-	return readLimited(r)
+	return readCapped(r, g.limit, sizeHint(len(b)))
 }
 
-// xzMagic starts an xz stream; Python's lzma.decompress also reads the older
-// .lzma ("alone") format, which has no magic.
-var xzMagic = []byte{0xfd, '7', 'z', 'X', 'Z', 0}
-
-type lzmaCompressor struct{}
-
-func (lzmaCompressor) Name() string { return "lzma" }
-
-func (lzmaCompressor) Compress(b []byte) ([]byte, error) {
-	if len(b) <= 100 {
-		return b, nil
-	}
-	return compressWith(b, func(buf *bytes.Buffer) (io.WriteCloser, error) {
-		return xz.WriterConfig{DictCap: 4 << 20, CheckSum: xz.CRC64}.NewWriter(buf) // preset 4: 4 MiB dictionary
-	})
-}
-
-func (lzmaCompressor) Decompress(b []byte) ([]byte, error) {
-	if bytes.HasPrefix(b, xzMagic) {
-		r, err := xz.NewReader(bytes.NewReader(b))
-		if err != nil {
-			return nil, err
-		}
-		return readLimited(r)
-	}
-	if len(b) < 13 {
-		return nil, errors.New("codec: lzma: too short")
-	}
-	r, err := lzma.ReaderConfig{DictCap: 1 << 12}.NewReader(bytes.NewReader(b))
-	if err != nil {
-		return nil, err
-	}
-	return readLimited(r)
-}
-
-type lz4Compressor struct{}
+type lz4Compressor struct{ limit int64 }
 
 func (lz4Compressor) Name() string { return "lz4" }
 
@@ -181,51 +240,22 @@ func (lz4Compressor) Compress(b []byte) ([]byte, error) {
 	}
 	return compressWith(b, func(buf *bytes.Buffer) (io.WriteCloser, error) {
 		w := lz4.NewWriter(buf)
-		// lz4.frame.compress stores the content size; so do we.
-		return w, w.Apply(lz4.SizeOption(uint64(len(b))), lz4.ConcurrencyOption(1))
+		// lz4.frame.compress stores the content size and uses 64 KiB
+		// blocks; so do we (the reader holds two buffers of the block
+		// size the frame declares, 4 MiB by this library's default).
+		return w, w.Apply(lz4.SizeOption(uint64(len(b))), lz4.BlockSizeOption(lz4.Block64Kb), lz4.ConcurrencyOption(1))
 	})
 }
 
-func (lz4Compressor) Decompress(b []byte) ([]byte, error) {
+func (l lz4Compressor) Decompress(b []byte) ([]byte, error) {
 	// An lz4 frame starts with its magic; anything else is not ours.
 	if len(b) < 4 || b[0] != 0x04 || b[1] != 0x22 || b[2] != 0x4d || b[3] != 0x18 {
 		return nil, errors.New("codec: lz4: not a frame")
 	}
-	return readLimited(lz4.NewReader(bytes.NewReader(b)))
-}
-
-type zstdCompressor struct {
-	enc *zstd.Encoder
-	dec *zstd.Decoder
-}
-
-func newZstd() (Compressor, error) {
-	enc, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1))
-	if err != nil {
-		return nil, err
-	}
-	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(MaxDecompressedSize))
-	if err != nil {
-		return nil, err
-	}
-	return &zstdCompressor{enc: enc, dec: dec}, nil
-}
-
-func (*zstdCompressor) Name() string { return "zstd" }
-
-func (z *zstdCompressor) Compress(b []byte) ([]byte, error) {
-	if len(b) <= 15 {
-		return b, nil
-	}
-	return z.enc.EncodeAll(b, nil), nil // with the frame content size, as pyzstd writes
-}
-
-func (z *zstdCompressor) Decompress(b []byte) ([]byte, error) {
-	out, err := z.dec.DecodeAll(b, nil)
-	if errors.Is(err, zstd.ErrDecoderSizeExceeded) || errors.Is(err, zstd.ErrWindowSizeExceeded) || len(out) > MaxDecompressedSize {
-		return nil, ErrTooLarge
-	}
-	return out, err
+	// One block at a time (concurrency 1, the default): the reader holds
+	// a compressed and an inflated block of the size the frame declares
+	// (64 KiB from Python and Compress, at most 4 MiB).
+	return readCapped(lz4.NewReader(bytes.NewReader(b)), l.limit, sizeHint(len(b)))
 }
 
 // compressWith writes b through the stream compressor newWriter makes over a

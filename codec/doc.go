@@ -97,8 +97,14 @@
 // encryption, so it leaks nothing of the value beyond the length Fernet
 // shows; on a PlainPickle alias it compresses the pickle, and the stored
 // length then reveals how compressible the value is (the CRIME/BREACH
-// caveat). Decompression runs before authentication and is capped at
-// MaxDecompressedSize.
+// caveat). Decompression runs before authentication, on bytes anyone who
+// writes Redis chooses, so it streams through a hard cap
+// (MaxDecompressedSize, 32 MiB, or WithMaxDecompressedSize): a bomb fails
+// with ErrTooLarge having allocated at most the cap plus 1 MiB of decoder
+// state (an xz block whose index lies about its size: twice the cap plus
+// half its input), and its CPU time is that of inflating the cap at most.
+// zstd frames and xz streams that declare a size past the cap are refused
+// before inflating anything.
 //
 // What encryption does not hide: key names, the approximate value length
 // (Fernet pads to 16 bytes), and the time each value was written (the Fernet

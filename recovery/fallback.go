@@ -27,7 +27,7 @@ import (
 // Fetch returns ErrNilStore or ErrNoClient when old is unusable, the Redis
 // error, or an error matching ErrDecode; none contains the value. The fallback
 // is safe for concurrent use. See the package documentation for the downgrade
-// risk: time-box it.
+// risk: time-box it (store.WithFallback requires a deadline).
 func NewFallback(old *store.EncryptingStore) store.Fallback { return &fallback{old: old} }
 
 type fallback struct{ old *store.EncryptingStore }

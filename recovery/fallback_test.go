@@ -26,7 +26,7 @@ func TestFallback(t *testing.T) {
 	a := newAliases(t)
 	ctx := t.Context()
 	c := newCodec(t)
-	secure := newStore(t, a.client, c, "app1:secure", store.WithFallback(recovery.NewFallback(a.old), time.Time{}))
+	secure := newStore(t, a.client, c, "app1:secure", store.WithFallback(recovery.NewFallback(a.old), time.Now().Add(time.Hour)))
 
 	planted := testkit.StartStopwatch()
 	a.client.Set(ctx, "app1:1:session:1", "alice", time.Hour)
@@ -85,7 +85,7 @@ func TestFallback(t *testing.T) {
 func TestFallbackRace(t *testing.T) {
 	a := newAliases(t)
 	ctx := t.Context()
-	secure := newStore(t, a.client, newCodec(t), "app1:secure", store.WithFallback(recovery.NewFallback(a.old), time.Time{}))
+	secure := newStore(t, a.client, newCodec(t), "app1:secure", store.WithFallback(recovery.NewFallback(a.old), time.Now().Add(time.Hour)))
 	const n = 200
 	pipe(t, a.client, n, func(p redis.Pipeliner, i int) {
 		p.Set(ctx, a.old.Keys().Key(lkey(i)), "old", time.Hour)

@@ -41,8 +41,8 @@ type Entry struct {
 	Value any // anything Set accepts: not nil
 	// TTL, when positive, is the entry's own expiration. Zero means the
 	// batch's: SetMany's gocache store.WithExpiration option if given, else
-	// the store's default (WithDefaultExpiration). Negative is
-	// ErrInvalidExpiration.
+	// the store's default (WithDefaultExpiration; without it, with New, the
+	// inner store's). Negative is ErrInvalidExpiration.
 	TTL time.Duration
 }
 
@@ -86,7 +86,10 @@ func (s *EncryptingStore) batchMode() batchMode {
 // With NewRedis the whole batch is read in one pipeline: MGET on a single node
 // or Sentinel, one MGET per hash slot on a cluster (keys sharing a hash tag,
 // "{user42}:a" and "{user42}:b", go in one MGET; a slot with a single key
-// gets a GET), one GET per key on other clients. On a 3-master loopback
+// gets a GET), one GET per key on other clients. Keys MGET reports absent
+// are read again with GET in a second round trip (only when there are some),
+// since MGET reads a key of another Redis type as absent where Get fails with
+// WRONGTYPE: the Result of such a key carries that error, as Get does. On a 3-master loopback
 // cluster BenchmarkClusterGetMany measured this on par with one GET per key
 // (within 5%, inside run-to-run noise) with or without hash tags; it sends
 // the servers fewer commands when keys share tags. Large batches are decrypted on several cores. Misses go to the
@@ -163,16 +166,7 @@ func (s *EncryptingStore) fetchMany(ctx context.Context, mode batchMode, sks []s
 			return nil
 		})
 		for i, c := range cmds {
-			// Bytes may alias the reply's memory; Decode never writes to it.
-			tok, err := c.Bytes()
-			switch {
-			case errors.Is(err, redis.Nil):
-				res[i].Err = errMiss
-			case err != nil:
-				res[i].Err = err
-			default:
-				toks[i] = tok
-			}
+			fromGet(c, i, toks, res)
 		}
 		return
 	}
@@ -197,16 +191,7 @@ func (s *EncryptingStore) fetchMany(ctx context.Context, mode batchMode, sks []s
 		if c == nil {
 			continue
 		}
-		i := groups[g][0]
-		// Bytes may alias the reply's memory; Decode never writes to it.
-		switch tok, err := c.Bytes(); {
-		case errors.Is(err, redis.Nil):
-			res[i].Err = errMiss
-		case err != nil:
-			res[i].Err = err
-		default:
-			toks[i] = tok
-		}
+		fromGet(c, groups[g][0], toks, res)
 	}
 	// The replies are strings; the tokens are copied into one buffer (one
 	// allocation per batch rather than one per key).
@@ -222,6 +207,7 @@ func (s *EncryptingStore) fetchMany(ctx context.Context, mode batchMode, sks []s
 		}
 	}
 	buf := make([]byte, 0, total)
+	var absent []int // MGET's nil: a missing key, or one of another type
 	for g, idx := range groups {
 		if cmds[g] == nil {
 			continue
@@ -237,11 +223,47 @@ func (s *EncryptingStore) fetchMany(ctx context.Context, mode batchMode, sks []s
 				buf = append(buf, v...)
 				toks[i] = buf[len(buf)-len(v) : len(buf) : len(buf)]
 			case nil:
-				res[i].Err = errMiss
+				absent = append(absent, i)
 			default: // not a RESP bulk string: not a token
 				toks[i] = []byte{}
 			}
 		}
+	}
+	s.recheckAbsent(ctx, sks, absent, toks, res)
+}
+
+// recheckAbsent sends a GET for each key MGET reported absent, in one more
+// pipeline, because MGET reads a key holding a list, set or hash as absent
+// where GET (and so Get) fails with WRONGTYPE: each such key's Result then
+// carries the error Get returns. The GET also reads a value written since
+// the MGET, as a Get would now.
+func (s *EncryptingStore) recheckAbsent(ctx context.Context, sks []string, absent []int, toks [][]byte, res []Result) {
+	if len(absent) == 0 {
+		return
+	}
+	gets := make([]*redis.StringCmd, len(absent))
+	_, _ = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for j, i := range absent {
+			gets[j] = p.Get(ctx, sks[i])
+		}
+		return nil
+	})
+	for j, i := range absent {
+		fromGet(gets[j], i, toks, res)
+	}
+}
+
+// fromGet records the reply of a GET for key i: its token, a miss, or the
+// error (WRONGTYPE, Redis down, ctx done) that Get would return.
+func fromGet(c *redis.StringCmd, i int, toks [][]byte, res []Result) {
+	// Bytes may alias the reply's memory; Decode never writes to it.
+	switch tok, err := c.Bytes(); {
+	case errors.Is(err, redis.Nil):
+		res[i].Err = errMiss
+	case err != nil:
+		res[i].Err = err
+	default:
+		toks[i] = tok
 	}
 }
 
@@ -285,153 +307,6 @@ func firstError(res []Result) error {
 		}
 	}
 	return nil
-}
-
-// SetMany encrypts and stores every entry, each under its key with its TTL
-// (see Entry). options are gocache's, as for Set: store.WithExpiration is the
-// batch's expiration, store.WithTags tags every entry. To store some entries
-// without expiry and others with one, pass
-// store.WithExpiration(NoExpiration) and give the others a TTL.
-//
-// Every entry is validated and encrypted (on several cores for large
-// batches) before anything is sent; an invalid entry fails the whole batch
-// with nothing written: ErrNilValue, ErrInvalidExpiration or an error wrapping
-// codec.ErrUnsupportedValue, naming the entry's index and key. With NewRedis
-// the batch is then written in one pipeline of SET commands (routed by slot on
-// a cluster), together with the tag sets. A Redis error is returned wrapped,
-// counting the entries that failed; the others are written. With New it calls
-// the inner store's Set for each entry and stops at the first error. It is
-// safe for concurrent use and writes only keys under the store's prefix.
-func (s *EncryptingStore) SetMany(ctx context.Context, entries []Entry, options ...gocachestore.Option) error {
-	if len(entries) == 0 {
-		return nil
-	}
-	o := gocachestore.ApplyOptionsWithDefault(&s.defaults, options...)
-	if o.Expiration < 0 {
-		return ErrInvalidExpiration
-	}
-	if len(o.Tags) > 0 && s.client == nil && isRedisType(s.inner.GetType()) {
-		return ErrTagsUnsafe
-	}
-	sks := make([]string, len(entries))
-	for i, e := range entries {
-		switch {
-		case e.Value == nil:
-			return fmt.Errorf("store: set many: entry %d (%q): %w", i, e.Key, ErrNilValue)
-		case e.TTL < 0:
-			return fmt.Errorf("store: set many: entry %d (%q): %w", i, e.Key, ErrInvalidExpiration)
-		}
-		sks[i] = s.keys.Key(e.Key)
-	}
-	toks := make([][]byte, len(entries))
-	errs := make([]error, len(entries))
-	parallel.For(len(entries), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			toks[i], errs[i] = s.codec.Encode(sks[i], entries[i].Value)
-		}
-	})
-	for i, err := range errs {
-		if err != nil {
-			return fmt.Errorf("store: set many: entry %d (%q): %w", i, entries[i].Key, err)
-		}
-	}
-	ttl := func(i int) time.Duration {
-		if entries[i].TTL > 0 {
-			return entries[i].TTL
-		}
-		return o.Expiration
-	}
-	if s.client == nil {
-		for i := range entries {
-			opts := append(options[:len(options):len(options)], gocachestore.WithExpiration(ttl(i)))
-			if err := s.inner.Set(ctx, sks[i], toks[i], opts...); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	cmds, _ := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, sk := range sks {
-			p.Set(ctx, sk, toks[i], ttl(i))
-		}
-		if len(o.Tags) > 0 {
-			tagsTTL := o.TagsTTL
-			if tagsTTL <= 0 {
-				tagsTTL = defaultTagsTTL
-			}
-			members := make([]any, len(sks))
-			for i, sk := range sks {
-				members[i] = sk
-			}
-			for _, t := range o.Tags {
-				p.SAdd(ctx, s.tagKey(t), members...)
-				p.PExpire(ctx, s.tagKey(t), tagsTTL)
-			}
-		}
-		return nil
-	})
-	return batchError("set many", cmds)
-}
-
-// batchError summarises the failed commands of a pipeline.
-func batchError(op string, cmds []redis.Cmder) error {
-	var first error
-	failed := 0
-	for _, c := range cmds {
-		if err := c.Err(); err != nil {
-			failed++
-			if first == nil {
-				first = err
-			}
-		}
-	}
-	if first == nil {
-		return nil
-	}
-	return fmt.Errorf("store: %s: %d of %d commands failed: %w", op, failed, len(cmds), first)
-}
-
-// DeleteMany removes the keys; missing keys are not an error. With NewRedis
-// it sends one pipeline: UNLINK of the whole batch on a single node or
-// Sentinel, one UNLINK per hash slot on a cluster, one per key on other
-// clients. A Redis error is returned wrapped; other keys may be deleted. With
-// New it calls the inner store's Delete for each key and stops at the first
-// error. It is safe for concurrent use and deletes only keys under the
-// store's prefix.
-func (s *EncryptingStore) DeleteMany(ctx context.Context, keys []string) error {
-	if len(keys) == 0 {
-		return nil
-	}
-	sks := make([]string, len(keys))
-	for i, k := range keys {
-		sks[i] = s.keys.Key(k)
-	}
-	if s.client == nil {
-		for _, sk := range sks {
-			if err := s.inner.Delete(ctx, sk); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	mode := s.batchMode()
-	cmds, _ := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		if mode == modeKeys {
-			for _, sk := range sks {
-				p.Unlink(ctx, sk)
-			}
-			return nil
-		}
-		for _, idx := range s.groups(mode, sks) {
-			ks := make([]string, len(idx))
-			for j, i := range idx {
-				ks[j] = sks[i]
-			}
-			p.Unlink(ctx, ks...)
-		}
-		return nil
-	})
-	return batchError("delete many", cmds)
 }
 
 // hashSlot is the Redis Cluster hash slot of key: CRC16 (XMODEM) of the key,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -272,7 +273,7 @@ func TestBatchesRedisDown(t *testing.T) {
 func TestGetManyFallback(t *testing.T) {
 	fb := &mapFallback{values: map[string]string{"old": "from old alias"}}
 	s, client := newRedisStore(t)
-	s2, err := store.NewRedis(client, s.Codec(), s.Keys(), store.WithFallback(fb, time.Time{}))
+	s2, err := store.NewRedis(client, s.Codec(), s.Keys(), store.WithFallback(fb, time.Now().Add(time.Hour)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -344,4 +345,52 @@ func TestHashSlot(t *testing.T) {
 	if store.HashSlot("foo{}{bar}") == store.HashSlot("bar") {
 		t.Error("an empty hash tag must hash the whole key")
 	}
+}
+
+// checkWrongTypeAgrees reads keys with Get and with every GetMany variant:
+// for each key, the Result's error is the one Get returns (WRONGTYPE for a
+// key of another Redis type, which MGET alone reads as absent), and
+// GetMany's own error is the first of them.
+func checkWrongTypeAgrees(t *testing.T, s *store.EncryptingStore, keys []string, wrong map[string]bool) {
+	t.Helper()
+	ctx := t.Context()
+	want := make([]error, len(keys))
+	for i, k := range keys {
+		_, want[i] = s.Get(ctx, k)
+		if wrong[k] && (want[i] == nil || !strings.HasPrefix(want[i].Error(), "WRONGTYPE")) {
+			t.Fatalf("Get(%s) = %v, want WRONGTYPE", k, want[i])
+		}
+	}
+	failures := s.DecryptFailures()
+	for _, v := range getManyVariants {
+		res, err := v.get(s, ctx, keys)
+		first := error(nil)
+		for i, r := range res {
+			if fmt.Sprint(r.Err) != fmt.Sprint(want[i]) || errors.Is(r.Err, gocachestore.NotFound{}) != errors.Is(want[i], gocachestore.NotFound{}) {
+				t.Errorf("%s: GetMany[%s].Err = %v, Get = %v", v.name, keys[i], r.Err, want[i])
+			}
+			if first == nil && wrong[keys[i]] {
+				first = r.Err
+			}
+		}
+		if err == nil || err != first {
+			t.Errorf("%s: GetMany error = %v, want the first WRONGTYPE %v", v.name, err, first)
+		}
+	}
+	if got := s.DecryptFailures(); got != failures {
+		t.Errorf("DecryptFailures went from %d to %d: a WRONGTYPE key is not a decrypt failure", failures, got)
+	}
+}
+
+// TestGetManyWrongType: a key holding a list or a hash under the prefix is
+// the WRONGTYPE error from GetMany as from Get, not a miss.
+func TestGetManyWrongType(t *testing.T) {
+	s, client := newRedisStore(t)
+	ctx := t.Context()
+	if err := s.Set(ctx, "a", "value-a"); err != nil {
+		t.Fatal(err)
+	}
+	client.LPush(ctx, "app1:secure:1:list", "x")
+	client.HSet(ctx, "app1:secure:1:hash", "f", "v")
+	checkWrongTypeAgrees(t, s, []string{"a", "list", "absent", "hash", "a", "list"}, map[string]bool{"list": true, "hash": true})
 }

@@ -9,66 +9,6 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// tagKey is the Redis set that lists the storage keys carrying tag. It is under
-// the prefix (so Clear removes it) but is not a key of the scheme (so it is
-// never read as an entry).
-func (s *EncryptingStore) tagKey(tag string) string {
-	return s.keys.Prefix() + ":gocache_tag:" + tag
-}
-
-func (s *EncryptingStore) isTagKey(storageKey string) bool {
-	p := s.keys.Prefix() + ":gocache_tag:"
-	return len(storageKey) > len(p) && storageKey[:len(p)] == p
-}
-
-func (s *EncryptingStore) tag(ctx context.Context, storageKey string, o *gocachestore.Options) error {
-	if len(o.Tags) == 0 {
-		return nil
-	}
-	ttl := o.TagsTTL
-	if ttl <= 0 {
-		ttl = defaultTagsTTL
-	}
-	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for _, t := range o.Tags {
-			p.SAdd(ctx, s.tagKey(t), storageKey)
-			p.PExpire(ctx, s.tagKey(t), ttl)
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("store: tag entry: %w", err)
-	}
-	return nil
-}
-
-// Invalidate deletes the entries carrying any of the given tags
-// (store.WithInvalidateTags), and the tag sets themselves. Only keys of the
-// store's scheme are deleted, whatever a tag set contains.
-func (s *EncryptingStore) Invalidate(ctx context.Context, options ...gocachestore.InvalidateOption) error {
-	if s.client == nil {
-		return s.inner.Invalidate(ctx, options...)
-	}
-	o := gocachestore.ApplyInvalidateOptions(options...)
-	for _, t := range o.Tags {
-		tk := s.tagKey(t)
-		members, err := s.client.SMembers(ctx, tk).Result()
-		if err != nil {
-			return fmt.Errorf("store: invalidate tag: %w", err)
-		}
-		owned := members[:0]
-		for _, m := range members {
-			if s.keys.Owns(m) {
-				owned = append(owned, m)
-			}
-		}
-		if err := s.unlink(ctx, s.client, append(owned, tk)); err != nil {
-			return fmt.Errorf("store: invalidate tag: %w", err)
-		}
-	}
-	return nil
-}
-
 // Clear deletes every entry of the store's key scheme (any version) and its tag
 // sets, and nothing else: keys are found with SCAN MATCH on the glob-escaped
 // prefix (on every master of a cluster), checked against the scheme, and

@@ -104,6 +104,15 @@ func TestCluster(t *testing.T) {
 		})
 	}
 
+	// Keys of another Redis type: one sharing a slot (and so an MGET) with
+	// other keys, one alone in its slot (a GET).
+	cc.LPush(ctx, "app1:secure:1:{user0}:list", "x")
+	cc.LPush(ctx, "app1:secure:1:lonely-list", "x")
+	t.Run("GetMany/wrong-type", func(t *testing.T) {
+		checkWrongTypeAgrees(t, s, []string{keys[0], "{user0}:list", "lonely-list", "absent"},
+			map[string]bool{"{user0}:list": true, "lonely-list": true})
+	})
+
 	if err := s.DeleteMany(ctx, keys[:n/2]); err != nil {
 		t.Fatal(err)
 	}

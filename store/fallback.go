@@ -20,32 +20,55 @@ type Fallback interface {
 	Fetch(ctx context.Context, key string) (value any, ttl time.Duration, found bool, err error)
 }
 
+// ErrFallbackDeadline is returned by WithFallback for the zero until: the
+// fallback must end at an explicit deadline (or, knowingly, never:
+// WithFallbackForever).
+var ErrFallbackDeadline = errors.New("store: the fallback needs a deadline (until); WithFallbackForever keeps it on with none")
+
 // WithFallback turns on read-through migration (NewRedis stores only): on a
-// miss, Get and GetWithTTL ask fb, write the value encrypted with SET NX and
-// the old entry's remaining TTL, and return it, so a service can switch to the
-// secure alias before the batch migration has finished without losing
-// sessions. A value the application wrote meanwhile is never overwritten (NX).
+// miss, Get, GetWithTTL and GetMany ask fb, write the value encrypted with
+// SET NX and the old entry's remaining TTL, and return it, so a service can
+// switch to the secure alias before the batch migration has finished without
+// losing sessions. A value the application wrote meanwhile is never
+// overwritten (NX).
 //
-// The fallback is inert from until on (the zero time means no limit). Keep it
-// short: while it is on, whoever can write the old, unauthenticated alias can
-// inject values that the store then encrypts and serves as genuine (a
-// downgrade). Run the batch migration with clear-old-entries and then remove
-// the fallback.
+// The fallback is inert from until on; the zero time is
+// ErrFallbackDeadline. Keep it short: while it is on, whoever can write the
+// old, unauthenticated alias can inject values that the store then encrypts
+// and serves as genuine (a downgrade). Run the batch migration with
+// clear-old-entries and then remove the fallback. A nil fb is an error, and
+// so is a store built with New (gocache's store.ErrNotSupported).
 func WithFallback(fb Fallback, until time.Time) Option {
 	return func(s *EncryptingStore) error {
-		if fb == nil {
-			return errors.New("store: nil fallback")
+		if until.IsZero() {
+			return ErrFallbackDeadline
 		}
-		if s.client == nil {
-			return fmt.Errorf("%w: fallback needs a store built with NewRedis", gocachestore.ErrNotSupported)
-		}
-		s.fallback, s.until = fb, until
-		return nil
+		return s.setFallback(fb, until, false)
 	}
 }
 
+// WithFallbackForever is WithFallback with no deadline: the fallback stays on
+// until the option is removed from the code. Prefer WithFallback with a
+// deadline: a forgotten fallback keeps the downgrade open for good.
+func WithFallbackForever(fb Fallback) Option {
+	return func(s *EncryptingStore) error {
+		return s.setFallback(fb, time.Time{}, true)
+	}
+}
+
+func (s *EncryptingStore) setFallback(fb Fallback, until time.Time, forever bool) error {
+	if fb == nil {
+		return errors.New("store: nil fallback")
+	}
+	if s.client == nil {
+		return fmt.Errorf("%w: fallback needs a store built with NewRedis", gocachestore.ErrNotSupported)
+	}
+	s.fallback, s.until, s.fallbackForever = fb, until, forever
+	return nil
+}
+
 func (s *EncryptingStore) fallbackActive() bool {
-	return s.fallback != nil && (s.until.IsZero() || s.now().Before(s.until))
+	return s.fallback != nil && (s.fallbackForever || s.now().Before(s.until))
 }
 
 // fetchFallback serves a miss from the fallback and promotes the value.

@@ -37,7 +37,7 @@ func TestFallbackPromotesOnMiss(t *testing.T) {
 	client := srv.Client(t, 0)
 	ctx := t.Context()
 	old := &mapFallback{values: map[string]string{"session:1": "alice", "session:2": "bob"}, ttl: time.Hour}
-	s, err := store.NewRedis(client, newCodec(t), newKeys(t, "app1:secure"), store.WithFallback(old, time.Time{}))
+	s, err := store.NewRedis(client, newCodec(t), newKeys(t, "app1:secure"), store.WithFallback(old, time.Now().Add(time.Hour)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,32 @@ func TestFallbackTimeBox(t *testing.T) {
 		t.Errorf("expired fallback: %v, calls %d", err, old.calls)
 	}
 	inner := gocachego.NewGoCache(gocache.New(time.Minute, time.Minute))
-	if _, err := store.New(inner, newCodec(t), newKeys(t, "p"), store.WithFallback(old, time.Time{})); !errors.Is(err, gocachestore.ErrNotSupported) {
-		t.Error("fallback accepted without a Redis client")
+	for _, opt := range []store.Option{store.WithFallback(old, time.Now().Add(time.Hour)), store.WithFallbackForever(old)} {
+		if _, err := store.New(inner, newCodec(t), newKeys(t, "p"), opt); !errors.Is(err, gocachestore.ErrNotSupported) {
+			t.Errorf("fallback accepted without a Redis client: %v", err)
+		}
+	}
+}
+
+// TestFallbackDeadlineRequired: the zero until is a constructor error, not
+// "forever"; forever is its own option, and works.
+func TestFallbackDeadlineRequired(t *testing.T) {
+	srv := redistest.Start(t)
+	client := srv.Client(t, 0)
+	old := &mapFallback{values: map[string]string{"k": "v"}}
+	if _, err := store.NewRedis(client, newCodec(t), newKeys(t, "app1:secure"), store.WithFallback(old, time.Time{})); !errors.Is(err, store.ErrFallbackDeadline) {
+		t.Errorf("zero until: %v, want ErrFallbackDeadline", err)
+	}
+	for _, opt := range []store.Option{store.WithFallback(nil, time.Now().Add(time.Hour)), store.WithFallbackForever(nil)} {
+		if _, err := store.NewRedis(client, newCodec(t), newKeys(t, "app1:secure"), opt); err == nil {
+			t.Error("nil fallback accepted")
+		}
+	}
+	s, err := store.NewRedis(client, newCodec(t), newKeys(t, "app1:secure"), store.WithFallbackForever(old))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := s.Get(t.Context(), "k"); err != nil || v != "v" || old.calls != 1 {
+		t.Errorf("forever fallback: %v, %v, calls %d", v, err, old.calls)
 	}
 }

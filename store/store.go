@@ -32,10 +32,6 @@ var (
 	ErrTagsUnsafe = errors.New("store: refusing tags: the inner Redis store keeps tag sets outside the prefix; build the store with NewRedis")
 )
 
-// NoExpiration passed to WithDefaultExpiration or gocache's
-// store.WithExpiration makes an entry persistent (Django's TIMEOUT=None).
-const NoExpiration time.Duration = 0
-
 // Type is what GetType returns for a store built with NewRedis; a store built
 // with New returns "secure-" followed by the inner store's type.
 const Type = "secure-redis"
@@ -85,13 +81,15 @@ type EncryptingStore struct {
 	keys     *codec.KeyScheme
 	client   Rediser                     // set by NewRedis
 	inner    gocachestore.StoreInterface // set by New
-	defaults gocachestore.Options
+	defaults gocachestore.Options        // Expiration is unsetExpiration unless WithDefaultExpiration
 	scan     int64
 	onFail   func(ctx context.Context, key string)
 	failures atomic.Uint64
 	fallback Fallback
 	until    time.Time
-	now      func() time.Time
+	// fallbackForever: WithFallbackForever, no deadline
+	fallbackForever bool
+	now             func() time.Time
 }
 
 var (
@@ -101,20 +99,6 @@ var (
 
 // Option configures an EncryptingStore.
 type Option func(*EncryptingStore) error
-
-// WithDefaultExpiration sets the expiration of entries written without
-// gocache's store.WithExpiration, like Django's TIMEOUT. The default is
-// NoExpiration. A per-call store.WithExpiration(NoExpiration) makes that entry
-// persistent whatever the default.
-func WithDefaultExpiration(d time.Duration) Option {
-	return func(s *EncryptingStore) error {
-		if d < 0 {
-			return ErrInvalidExpiration
-		}
-		s.defaults.Expiration = d
-		return nil
-	}
-}
 
 // WithDecryptFailureHook calls fn, with the logical key, each time an entry
 // fails to decrypt, so operators can alert on tampering or a missing key. fn
@@ -174,6 +158,7 @@ func newStore(client Rediser, inner gocachestore.StoreInterface, c Codec, keys *
 		return nil, errors.New("store: nil key scheme")
 	}
 	s := &EncryptingStore{codec: c, keys: keys, client: client, inner: inner, scan: 1000, now: time.Now}
+	s.defaults.Expiration = unsetExpiration
 	for _, opt := range opts {
 		if err := opt(s); err != nil {
 			return nil, err
@@ -243,9 +228,10 @@ func (s *EncryptingStore) Get(ctx context.Context, key any) (any, error) {
 }
 
 // GetWithTTL returns the decrypted value of key and its remaining time to
-// live. An entry without expiry returns NoExpiration (0), which gocache's chain
-// passes on to the upper tiers as "no expiry". With NewRedis, GET and PTTL go
-// in one pipelined round trip.
+// live. An entry without expiry returns NoExpiration (0) from both
+// constructors (gocache's Redis store says -1ns; it is turned into 0), which
+// gocache's chain passes on to the upper tiers as "no expiry". With NewRedis,
+// GET and PTTL go in one pipelined round trip.
 func (s *EncryptingStore) GetWithTTL(ctx context.Context, key any) (any, time.Duration, error) {
 	k, err := keyString(key)
 	if err != nil {
@@ -255,6 +241,9 @@ func (s *EncryptingStore) GetWithTTL(ctx context.Context, key any) (any, time.Du
 	if s.client == nil {
 		raw, ttl, err := s.inner.GetWithTTL(ctx, sk)
 		if err != nil {
+			return nil, 0, err
+		}
+		if ttl, err = innerTTL(ttl); err != nil {
 			return nil, 0, err
 		}
 		v, err := s.decode(ctx, k, sk, tokenBytes(raw))
@@ -317,85 +306,6 @@ func tokenBytes(raw any) []byte {
 		return []byte(v)
 	}
 	return nil
-}
-
-func (s *EncryptingStore) encode(key any, value any, options []gocachestore.Option) (sk string, tok []byte, o *gocachestore.Options, err error) {
-	k, err := keyString(key)
-	if err != nil {
-		return "", nil, nil, err
-	}
-	if value == nil {
-		return "", nil, nil, ErrNilValue
-	}
-	o = gocachestore.ApplyOptionsWithDefault(&s.defaults, options...)
-	if o.Expiration < 0 {
-		return "", nil, nil, ErrInvalidExpiration
-	}
-	if len(o.Tags) > 0 && s.client == nil && isRedisType(s.inner.GetType()) {
-		return "", nil, nil, ErrTagsUnsafe
-	}
-	sk = s.keys.Key(k)
-	tok, err = s.codec.Encode(sk, value)
-	if err != nil {
-		return "", nil, nil, err
-	}
-	return sk, tok, o, nil
-}
-
-// Set encrypts value and stores it under key. The expiration is gocache's
-// store.WithExpiration, else the store's default (see
-// WithDefaultExpiration). Tags (store.WithTags) are kept in sets under the
-// store's prefix. It returns ErrInvalidKey, ErrNilValue, ErrInvalidExpiration,
-// an error wrapping codec.ErrUnsupportedValue, or the Redis error.
-func (s *EncryptingStore) Set(ctx context.Context, key any, value any, options ...gocachestore.Option) error {
-	sk, tok, o, err := s.encode(key, value, options)
-	if err != nil {
-		return err
-	}
-	if s.client == nil {
-		return s.inner.Set(ctx, sk, tok, append(options, gocachestore.WithExpiration(o.Expiration))...)
-	}
-	if err := s.client.Set(ctx, sk, tok, o.Expiration).Err(); err != nil {
-		return err
-	}
-	return s.tag(ctx, sk, o)
-}
-
-// SetIfNotExists stores value under key only when the key does not exist yet
-// (Django's cache.add), atomically with SET NX on Redis, and reports whether it
-// was written. Without a client it delegates to the inner store when that
-// implements gocache's SetIfNotExistsStore, and otherwise returns an error
-// wrapping gocache's store.ErrNotSupported.
-func (s *EncryptingStore) SetIfNotExists(ctx context.Context, key any, value any, options ...gocachestore.Option) (bool, error) {
-	sk, tok, o, err := s.encode(key, value, options)
-	if err != nil {
-		return false, err
-	}
-	if s.client == nil {
-		nx, ok := s.inner.(gocachestore.SetIfNotExistsStore)
-		if !ok {
-			return false, fmt.Errorf("%w: %s", gocachestore.ErrNotSupported, s.inner.GetType())
-		}
-		return nx.SetIfNotExists(ctx, sk, tok, append(options, gocachestore.WithExpiration(o.Expiration))...)
-	}
-	ok, err := s.client.SetNX(ctx, sk, tok, o.Expiration).Result()
-	if err != nil || !ok {
-		return false, err
-	}
-	return true, s.tag(ctx, sk, o)
-}
-
-// Delete removes key. Deleting a missing key is not an error.
-func (s *EncryptingStore) Delete(ctx context.Context, key any) error {
-	k, err := keyString(key)
-	if err != nil {
-		return err
-	}
-	sk := s.keys.Key(k)
-	if s.client == nil {
-		return s.inner.Delete(ctx, sk)
-	}
-	return s.client.Unlink(ctx, sk).Err()
 }
 
 func isRedisType(t string) bool {

@@ -1,0 +1,111 @@
+package codec_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"compress/zlib"
+	"fmt"
+	"io"
+	"math/rand"
+	"testing"
+
+	"github.com/pierrec/lz4/v4"
+
+	"github.com/secureredis/secureredis/codec"
+)
+
+// Decoding adversarial compressed values of 64 KiB, 256 KiB and 1 MiB, at
+// the default cap (32 MiB), to show the cost is linear in the input and
+// bounded by the cap:
+//
+//	go test -run '^$' -bench 'Decompress' -count 5 ./codec | tee bench.txt
+//	benchstat bench.txt
+//
+// "bomb" inputs inflate past the cap (zeros: zlib and gzip one stream, lz4
+// one frame, zstd frames that do not declare their size, lzma xz streams
+// that do); "text" inputs inflate to about twice their size, under the cap.
+
+var bombSizes = []int{64 << 10, 256 << 10, 1 << 20}
+
+// streamOfZeros writes zeros through w, past the default cap, until buf
+// holds at least n bytes.
+func streamOfZeros(tb testing.TB, w io.WriteCloser, buf *bytes.Buffer, n int) []byte {
+	tb.Helper()
+	zeros := make([]byte, 1<<20)
+	for written := 0; buf.Len() < n || written <= codec.MaxDecompressedSize; written += len(zeros) {
+		if _, err := w.Write(zeros); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// repeatUntil concatenates unit until the result holds at least n bytes.
+func repeatUntil(unit []byte, n int) []byte {
+	return bytes.Repeat(unit, (n+len(unit)-1)/len(unit))
+}
+
+func benchBomb(tb testing.TB, name string, n int) []byte {
+	tb.Helper()
+	var buf bytes.Buffer
+	switch name {
+	case "zlib":
+		w, _ := zlib.NewWriterLevel(&buf, 6)
+		return streamOfZeros(tb, w, &buf, n)
+	case "gzip":
+		w, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		return streamOfZeros(tb, w, &buf, n)
+	case "lz4":
+		w := lz4.NewWriter(&buf)
+		return streamOfZeros(tb, w, &buf, n)
+	case "zstd":
+		return repeatUntil(zstdNoFCS(tb, make([]byte, 8<<20)), n)
+	case "lzma":
+		comp, _ := codec.NewCompressor("lzma")
+		return repeatUntil(mustCompress(tb, comp, make([]byte, 1<<20)), n)
+	}
+	tb.Fatalf("no bomb for %s", name)
+	return nil
+}
+
+func benchText(tb testing.TB, comp codec.Compressor, n int) []byte {
+	tb.Helper()
+	rng := rand.New(rand.NewSource(1))
+	text := make([]byte, 2*n)
+	for i := range text {
+		text[i] = "abcdefghijklmnop"[rng.Intn(16)]
+	}
+	return mustCompress(tb, comp, text)
+}
+
+func BenchmarkDecompress(b *testing.B) {
+	for _, name := range compressorNames {
+		comp, err := codec.NewCompressor(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, kind := range []string{"bomb", "text"} {
+			for _, size := range bombSizes {
+				var in []byte
+				if kind == "bomb" {
+					in = benchBomb(b, name, size)
+				} else {
+					in = benchText(b, comp, size)
+				}
+				b.Run(fmt.Sprintf("%s/%s/in=%dKiB", name, kind, size>>10), func(b *testing.B) {
+					b.ReportAllocs()
+					b.SetBytes(int64(len(in)))
+					for b.Loop() {
+						_, err := comp.Decompress(in)
+						if (kind == "bomb") != (err != nil) {
+							b.Fatalf("%s: %v", kind, err)
+						}
+					}
+				})
+			}
+		}
+	}
+}

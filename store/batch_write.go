@@ -1,0 +1,149 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	gocachestore "github.com/eko/gocache/lib/v4/store"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/secureredis/secureredis/internal/parallel"
+)
+
+// SetMany encrypts and stores every entry, each under its key with its TTL
+// (see Entry). options are gocache's, as for Set: store.WithExpiration is the
+// batch's expiration, store.WithTags tags every entry. To store some entries
+// without expiry and others with one, pass
+// store.WithExpiration(NoExpiration) and give the others a TTL.
+//
+// Every entry is validated and encrypted (on several cores for large
+// batches) before anything is sent; an invalid entry fails the whole batch
+// with nothing written: ErrNilValue, ErrInvalidExpiration or an error wrapping
+// codec.ErrUnsupportedValue, naming the entry's index and key. With NewRedis
+// the batch is then written in one pipeline of SET commands (routed by slot on
+// a cluster), together with the tag sets. A Redis error is returned wrapped,
+// counting the entries that failed; the others are written. With New it calls
+// the inner store's Set for each entry and stops at the first error. It is
+// safe for concurrent use and writes only keys under the store's prefix.
+func (s *EncryptingStore) SetMany(ctx context.Context, entries []Entry, options ...gocachestore.Option) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	o, err := s.applyOptions(options)
+	if err != nil {
+		return err
+	}
+	if len(o.Tags) > 0 && s.client == nil && isRedisType(s.inner.GetType()) {
+		return ErrTagsUnsafe
+	}
+	sks := make([]string, len(entries))
+	for i, e := range entries {
+		switch {
+		case e.Value == nil:
+			return fmt.Errorf("store: set many: entry %d (%q): %w", i, e.Key, ErrNilValue)
+		case e.TTL < 0:
+			return fmt.Errorf("store: set many: entry %d (%q): %w", i, e.Key, ErrInvalidExpiration)
+		}
+		sks[i] = s.keys.Key(e.Key)
+	}
+	toks := make([][]byte, len(entries))
+	errs := make([]error, len(entries))
+	parallel.For(len(entries), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			toks[i], errs[i] = s.codec.Encode(sks[i], entries[i].Value)
+		}
+	})
+	for i, err := range errs {
+		if err != nil {
+			return fmt.Errorf("store: set many: entry %d (%q): %w", i, entries[i].Key, err)
+		}
+	}
+	ttl := func(i int) time.Duration {
+		if entries[i].TTL > 0 {
+			return entries[i].TTL
+		}
+		return redisTTL(o)
+	}
+	if s.client == nil {
+		for i := range entries {
+			opts := s.innerOptions(options, o)
+			if entries[i].TTL > 0 {
+				opts = append(opts, gocachestore.WithExpiration(entries[i].TTL))
+			}
+			if err := s.inner.Set(ctx, sks[i], toks[i], opts...); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	cmds, _ := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, sk := range sks {
+			p.Set(ctx, sk, toks[i], ttl(i))
+		}
+		s.queueTags(ctx, p, o, sks...)
+		return nil
+	})
+	return batchError("set many", cmds)
+}
+
+// batchError summarises the failed commands of a pipeline.
+func batchError(op string, cmds []redis.Cmder) error {
+	var first error
+	failed := 0
+	for _, c := range cmds {
+		if err := c.Err(); err != nil {
+			failed++
+			if first == nil {
+				first = err
+			}
+		}
+	}
+	if first == nil {
+		return nil
+	}
+	return fmt.Errorf("store: %s: %d of %d commands failed: %w", op, failed, len(cmds), first)
+}
+
+// DeleteMany removes the keys; missing keys are not an error. With NewRedis
+// it sends one pipeline: UNLINK of the whole batch on a single node or
+// Sentinel, one UNLINK per hash slot on a cluster, one per key on other
+// clients. A Redis error is returned wrapped; other keys may be deleted. With
+// New it calls the inner store's Delete for each key and stops at the first
+// error. It is safe for concurrent use and deletes only keys under the
+// store's prefix.
+func (s *EncryptingStore) DeleteMany(ctx context.Context, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	sks := make([]string, len(keys))
+	for i, k := range keys {
+		sks[i] = s.keys.Key(k)
+	}
+	if s.client == nil {
+		for _, sk := range sks {
+			if err := s.inner.Delete(ctx, sk); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	mode := s.batchMode()
+	cmds, _ := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		if mode == modeKeys {
+			for _, sk := range sks {
+				p.Unlink(ctx, sk)
+			}
+			return nil
+		}
+		for _, idx := range s.groups(mode, sks) {
+			ks := make([]string, len(idx))
+			for j, i := range idx {
+				ks[j] = sks[i]
+			}
+			p.Unlink(ctx, ks...)
+		}
+		return nil
+	})
+	return batchError("delete many", cmds)
+}

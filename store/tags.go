@@ -1,0 +1,90 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	gocachestore "github.com/eko/gocache/lib/v4/store"
+	"github.com/redis/go-redis/v9"
+)
+
+// Tags (gocache's store.WithTags) are Redis sets under the store's prefix,
+// one per tag, listing the storage keys written with it. Set, SetIfNotExists
+// and SetMany add to them; Invalidate deletes a tag's entries and its set;
+// Clear removes the sets with the entries.
+
+// tagKey is the Redis set that lists the storage keys carrying tag. It is under
+// the prefix (so Clear removes it) but is not a key of the scheme (so it is
+// never read as an entry).
+func (s *EncryptingStore) tagKey(tag string) string {
+	return s.keys.Prefix() + ":gocache_tag:" + tag
+}
+
+func (s *EncryptingStore) isTagKey(storageKey string) bool {
+	p := s.keys.Prefix() + ":gocache_tag:"
+	return len(storageKey) > len(p) && storageKey[:len(p)] == p
+}
+
+// queueTags queues, on p, the commands that add storageKeys to the sets of
+// o's tags and set the sets' lifetime (o.TagsTTL, else 720 h as gocache's
+// Redis store does). It queues nothing without tags.
+func (s *EncryptingStore) queueTags(ctx context.Context, p redis.Pipeliner, o *gocachestore.Options, storageKeys ...string) {
+	if len(o.Tags) == 0 {
+		return
+	}
+	ttl := o.TagsTTL
+	if ttl <= 0 {
+		ttl = defaultTagsTTL
+	}
+	members := make([]any, len(storageKeys))
+	for i, sk := range storageKeys {
+		members[i] = sk
+	}
+	for _, t := range o.Tags {
+		p.SAdd(ctx, s.tagKey(t), members...)
+		p.PExpire(ctx, s.tagKey(t), ttl)
+	}
+}
+
+// tag adds storageKey to the sets of o's tags, in one round trip (for
+// SetIfNotExists, which tags only what it wrote).
+func (s *EncryptingStore) tag(ctx context.Context, storageKey string, o *gocachestore.Options) error {
+	if len(o.Tags) == 0 {
+		return nil
+	}
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		s.queueTags(ctx, p, o, storageKey)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: tag entry: %w", err)
+	}
+	return nil
+}
+
+// Invalidate deletes the entries carrying any of the given tags
+// (store.WithInvalidateTags), and the tag sets themselves. Only keys of the
+// store's scheme are deleted, whatever a tag set contains.
+func (s *EncryptingStore) Invalidate(ctx context.Context, options ...gocachestore.InvalidateOption) error {
+	if s.client == nil {
+		return s.inner.Invalidate(ctx, options...)
+	}
+	o := gocachestore.ApplyInvalidateOptions(options...)
+	for _, t := range o.Tags {
+		tk := s.tagKey(t)
+		members, err := s.client.SMembers(ctx, tk).Result()
+		if err != nil {
+			return fmt.Errorf("store: invalidate tag: %w", err)
+		}
+		owned := members[:0]
+		for _, m := range members {
+			if s.keys.Owns(m) {
+				owned = append(owned, m)
+			}
+		}
+		if err := s.unlink(ctx, s.client, append(owned, tk)); err != nil {
+			return fmt.Errorf("store: invalidate tag: %w", err)
+		}
+	}
+	return nil
+}

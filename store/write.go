@@ -1,0 +1,102 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	gocachestore "github.com/eko/gocache/lib/v4/store"
+	"github.com/redis/go-redis/v9"
+)
+
+func (s *EncryptingStore) encode(key any, value any, options []gocachestore.Option) (sk string, tok []byte, o *gocachestore.Options, err error) {
+	k, err := keyString(key)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	if value == nil {
+		return "", nil, nil, ErrNilValue
+	}
+	if o, err = s.applyOptions(options); err != nil {
+		return "", nil, nil, err
+	}
+	if len(o.Tags) > 0 && s.client == nil && isRedisType(s.inner.GetType()) {
+		return "", nil, nil, ErrTagsUnsafe
+	}
+	sk = s.keys.Key(k)
+	tok, err = s.codec.Encode(sk, value)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	return sk, tok, o, nil
+}
+
+// Set encrypts value and stores it under key. The expiration is gocache's
+// store.WithExpiration, else the store's default (see
+// WithDefaultExpiration and, for New, the inner store's own default). Tags
+// (store.WithTags) are kept in sets under the store's prefix, written in the
+// same pipeline as the value. It returns ErrInvalidKey, ErrNilValue,
+// ErrInvalidExpiration, an error wrapping codec.ErrUnsupportedValue, or the
+// Redis error (the value's, else the tags' wrapped).
+func (s *EncryptingStore) Set(ctx context.Context, key any, value any, options ...gocachestore.Option) error {
+	sk, tok, o, err := s.encode(key, value, options)
+	if err != nil {
+		return err
+	}
+	if s.client == nil {
+		return s.inner.Set(ctx, sk, tok, s.innerOptions(options, o)...)
+	}
+	if len(o.Tags) == 0 {
+		return s.client.Set(ctx, sk, tok, redisTTL(o)).Err()
+	}
+	// The value and its tags in one pipeline, one round trip.
+	var set *redis.StatusCmd
+	_, err = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		set = p.Set(ctx, sk, tok, redisTTL(o))
+		s.queueTags(ctx, p, o, sk)
+		return nil
+	})
+	if err := set.Err(); err != nil {
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("store: tag entry: %w", err)
+	}
+	return nil
+}
+
+// SetIfNotExists stores value under key only when the key does not exist yet
+// (Django's cache.add), atomically with SET NX on Redis, and reports whether it
+// was written. Without a client it delegates to the inner store when that
+// implements gocache's SetIfNotExistsStore, and otherwise returns an error
+// wrapping gocache's store.ErrNotSupported.
+func (s *EncryptingStore) SetIfNotExists(ctx context.Context, key any, value any, options ...gocachestore.Option) (bool, error) {
+	sk, tok, o, err := s.encode(key, value, options)
+	if err != nil {
+		return false, err
+	}
+	if s.client == nil {
+		nx, ok := s.inner.(gocachestore.SetIfNotExistsStore)
+		if !ok {
+			return false, fmt.Errorf("%w: %s", gocachestore.ErrNotSupported, s.inner.GetType())
+		}
+		return nx.SetIfNotExists(ctx, sk, tok, s.innerOptions(options, o)...)
+	}
+	ok, err := s.client.SetNX(ctx, sk, tok, redisTTL(o)).Result()
+	if err != nil || !ok {
+		return false, err
+	}
+	return true, s.tag(ctx, sk, o)
+}
+
+// Delete removes key. Deleting a missing key is not an error.
+func (s *EncryptingStore) Delete(ctx context.Context, key any) error {
+	k, err := keyString(key)
+	if err != nil {
+		return err
+	}
+	sk := s.keys.Key(k)
+	if s.client == nil {
+		return s.inner.Delete(ctx, sk)
+	}
+	return s.client.Unlink(ctx, sk).Err()
+}
