@@ -8,6 +8,7 @@ import (
 	"github.com/secureredis/secureredis/codec"
 )
 
+// django reads Django's form.
 func (p *parser) django(root *yaml.Node, cfg *Config) error {
 	readCaches := func(v *yaml.Node, path string) error {
 		cfg.Caches = map[string]CacheConfig{}
@@ -156,7 +157,7 @@ func (p *parser) djangoOptions(options *yaml.Node, optionsPath string, cc *Cache
 			db, err = p.int(v, path)
 			cc.Options.DB = &db
 		case "DATA_RECOVERY":
-			cc.Options.DataRecovery, err = p.dataRecovery(v, path, "OLD_CACHE_NAME", "OLD_KEY_PREFIX", "CLEAR_OLD_ENTRIES")
+			cc.Options.DataRecovery, err = p.dataRecovery(v, path, djangoRecoveryFields)
 		case "PASSWORD", "USERNAME":
 			err = configErr(path, "not supported: put the credentials in LOCATION (redis://user:password@host)")
 		case "COMPRESSOR":

@@ -168,8 +168,17 @@ func (c *Config) keySpaces(names []string) []keySpace {
 			continue // a memory, external or unknown old alias
 		}
 		dp := "options.data_recovery."
-		out = append(out, keySpace{alias: name, field: dp + "old_key_prefix", desc: "old entries " + schemeDesc(dr.OldKeyPrefix),
-			kind: spaceScheme, text: dr.OldKeyPrefix, dbs: d, recoveryOf: dr.OldCacheName})
+		if len(dr.OldKeyPatterns) == 0 {
+			out = append(out, keySpace{alias: name, field: dp + "old_key_prefix", desc: "old entries " + schemeDesc(dr.OldKeyPrefix),
+				kind: spaceScheme, text: dr.OldKeyPrefix, dbs: d, recoveryOf: dr.OldCacheName})
+		}
+		for i, pat := range dr.OldKeyPatterns {
+			if pat == "" {
+				continue // reported by validateAlias
+			}
+			out = append(out, keySpace{alias: name, field: dp + "old_key_patterns[" + strconv.Itoa(i) + "]",
+				desc: fmt.Sprintf("old keys matching %q", pat), kind: spacePattern, text: pat, dbs: d, recoveryOf: dr.OldCacheName})
+		}
 	}
 	return out
 }
@@ -195,8 +204,8 @@ func (c *Config) overlaps(names []string) []*ConfigError {
 	for i, a := range spaces {
 		for _, b := range spaces[i+1:] {
 			switch {
-			case a.alias == b.alias && a.recoveryOf == "" && b.recoveryOf == "":
-				continue // one alias's own scheme and tag sets
+			case a.alias == b.alias && a.recoveryOf == b.recoveryOf:
+				continue // one alias's own scheme and tag sets, or one data_recovery's patterns
 			case a.recoveryOf != "" && a.recoveryOf == b.alias && b.recoveryOf == "",
 				b.recoveryOf != "" && b.recoveryOf == a.alias && a.recoveryOf == "":
 				continue // old entries and the old alias that holds them

@@ -135,9 +135,24 @@ func (c *Config) validateAlias(name string, secure bool) []*ConfigError {
 			add(dp+"old_cache_name", "alias %q not found in caches", dr.OldCacheName)
 		} else if old.Backend == BackendExternal {
 			add(dp+"old_cache_name", "alias %q has backend external, which this package does not open", dr.OldCacheName)
+		} else if len(dr.OldKeyPatterns) > 0 && !old.isRedis() {
+			add(dp+"old_key_patterns", "only with a Redis old alias: alias %q has backend %s", dr.OldCacheName, old.Backend)
 		}
-		if dr.OldKeyPrefix == cc.KeyPrefix {
+		switch {
+		case len(dr.OldKeyPatterns) > 0 && dr.OldKeyPrefix != "":
+			add(dp+"old_key_prefix", "give either old_key_prefix (Django keys) or old_key_patterns (bare keys), not both")
+		case len(dr.OldKeyPatterns) == 0 && dr.OldKeyPrefix == cc.KeyPrefix:
 			add(dp+"old_key_prefix", "equals the alias's own key_prefix %q: old and new entries would be the same keys", cc.KeyPrefix)
+		}
+		for i, pat := range dr.OldKeyPatterns {
+			if pat == "" {
+				add(dp+"old_key_patterns["+strconv.Itoa(i)+"]", "empty: want a Redis glob pattern such as \"user:*\"")
+			}
+		}
+		switch dr.OldFormat {
+		case "", OldFormatRaw, OldFormatGocache, OldFormatGoRedisCache:
+		default:
+			add(dp+"old_format", "unknown format (want raw, gocache or go-redis-cache, or none for the old alias's own serializer)")
 		}
 	}
 	return errs
