@@ -94,7 +94,7 @@ func (c *Caches) open(ctx context.Context) error {
 		case cc.isRedis():
 			t, cerr := redisTarget(cc)
 			if cerr != nil { // Validate passed, so this does not happen
-				cerr.Field = "caches." + name + "." + cerr.Field
+				cerr.Field = aliasPath(name) + "." + cerr.Field
 				return cerr
 			}
 			client, ok := shared[t.key]

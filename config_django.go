@@ -120,6 +120,15 @@ func (p *parser) djangoCache(n *yaml.Node, path string) (CacheConfig, error) {
 	if err != nil || cc.Backend == BackendExternal {
 		return cc, err
 	}
+	// django-redis splits LOCATION on "," and ";" too, so a password holding
+	// one leaves a piece that is not a URL: refuse it without a word of it
+	// (each piece may be part of the password).
+	for i, l := range cc.Location {
+		if cc.isRedis() && !strings.Contains(l, "://") {
+			cc.Location = nil
+			return cc, configErr(join(path, "LOCATION"), "piece #%d is not a URL: django-redis splits LOCATION on \",\" and \";\", so one in a password must be percent-encoded", i+1)
+		}
+	}
 	var serializer, client string
 	if options == nil {
 		optionsPath = join(path, "OPTIONS")
@@ -231,7 +240,7 @@ func djangoBackend(class, path string) (string, error) {
 		return b, nil
 	}
 	if strings.Contains(strings.ToLower(class), "redis") {
-		return "", configErr(path, "unknown Redis backend class %q", class)
+		return "", configErr(path, "unknown Redis backend class (want django_redis.cache.RedisCache or django.core.cache.backends.redis.RedisCache)")
 	}
 	return BackendExternal, nil
 }

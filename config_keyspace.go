@@ -1,7 +1,6 @@
 package secureredis
 
 import (
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -157,7 +156,7 @@ func (c *Config) keySpaces(names []string) []keySpace {
 		if d, ok := dbs[name]; ok {
 			out = append(out,
 				keySpace{alias: name, field: "key_prefix", desc: schemeDesc(cc.KeyPrefix), kind: spaceScheme, text: cc.KeyPrefix, dbs: d},
-				keySpace{alias: name, field: "key_prefix", desc: fmt.Sprintf("tag sets %q", cc.KeyPrefix+tagInfix+"*"), kind: spaceTags, text: cc.KeyPrefix, dbs: d})
+				keySpace{alias: name, field: "key_prefix", desc: "tag sets of " + schemeDesc(cc.KeyPrefix), kind: spaceTags, text: cc.KeyPrefix, dbs: d})
 		}
 		dr := cc.Options.DataRecovery
 		if dr == nil {
@@ -177,13 +176,16 @@ func (c *Config) keySpaces(names []string) []keySpace {
 				continue // reported by validateAlias
 			}
 			out = append(out, keySpace{alias: name, field: dp + "old_key_patterns[" + strconv.Itoa(i) + "]",
-				desc: fmt.Sprintf("old keys matching %q", pat), kind: spacePattern, text: pat, dbs: d, recoveryOf: dr.OldCacheName})
+				desc: "old keys matching pattern #" + strconv.Itoa(i+1), kind: spacePattern, text: pat, dbs: d, recoveryOf: dr.OldCacheName})
 		}
 	}
 	return out
 }
 
 func schemeDesc(prefix string) string {
+	if prefix != "" && !plausibleName(prefix) {
+		return "keys of a key prefix not shown (it does not look like one)"
+	}
 	return strconv.Quote(prefix+":<version>:*") + " (key prefix " + strconv.Quote(prefix) + ")"
 }
 
@@ -217,9 +219,9 @@ func (c *Config) overlaps(names []string) []*ConfigError {
 				continue
 			}
 			reported[pair] = true
-			errs = append(errs, configErr("caches."+b.alias+"."+b.field,
-				"%s of alias %q overlap %s of alias %q on the same database: Clear, migration or rotation of one would read or delete the other's entries",
-				b.desc, b.alias, a.desc, a.alias))
+			errs = append(errs, configErr(aliasPath(b.alias)+"."+b.field,
+				"%s of alias %s overlap %s of alias %s on the same database: Clear, migration or rotation of one would read or delete the other's entries",
+				b.desc, quoteName(b.alias), a.desc, quoteName(a.alias)))
 		}
 	}
 	return errs

@@ -170,7 +170,7 @@ func (p *parser) mapping(n *yaml.Node, path string, fn func(key string, v *yaml.
 		if k.Kind != yaml.ScalarNode {
 			return configErr(path, "field names must be strings")
 		}
-		fp := join(path, k.Value)
+		fp := join(path, fieldName(k.Value, i/2))
 		if seen[k.Value] {
 			return configErr(fp, "duplicate field")
 		}
@@ -183,6 +183,71 @@ func (p *parser) mapping(n *yaml.Node, path string, fn func(key string, v *yaml.
 }
 
 func unknownField(path string) error { return configErr(path, "unknown field") }
+
+// fieldName is how errors name the mapping key key, the index-th of its
+// mapping: the key itself when it looks like a field or alias name, else its
+// position, so that a secret pasted as a key (a missing colon, a shifted
+// line) never lands in an error.
+func fieldName(key string, index int) string {
+	if plausibleName(key) {
+		return key
+	}
+	return "[field #" + strconv.Itoa(index+1) + "]"
+}
+
+// plausibleName reports whether s looks like a field, alias or class name
+// rather than a key or a password: at most 64 letters, digits and _ . - :,
+// starting with a letter or _, and no run of 12 or more letters and digits
+// that looks random (two digits or more, or more than a third of upper case
+// letters among lower case ones), as a base64 key or a generated password
+// would. CamelCase and ALL_CAPS names pass.
+func plausibleName(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	var run, digit, upper, lower int
+	for i, c := range s {
+		switch {
+		case c == '_' || c == '.' || c == '-' || c == ':':
+			if i == 0 && c != '_' {
+				return false
+			}
+			run, digit, upper, lower = 0, 0, 0, 0
+			continue
+		case 'a' <= c && c <= 'z':
+			lower++
+		case 'A' <= c && c <= 'Z':
+			upper++
+		case '0' <= c && c <= '9' && i > 0:
+			digit++
+		default:
+			return false
+		}
+		run++
+		if run >= 12 && (digit >= 2 || 3*upper > run && lower > 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// aliasPath is how errors name the alias name: "caches.<name>", or a
+// placeholder when the name does not look like one (see fieldName).
+func aliasPath(name string) string {
+	if plausibleName(name) {
+		return "caches." + name
+	}
+	return "caches.[alias not shown]"
+}
+
+// quoteName quotes a user-given name in an error when it looks like a name
+// (plausibleName), and otherwise says it is not shown.
+func quoteName(s string) string {
+	if plausibleName(s) {
+		return strconv.Quote(s)
+	}
+	return "(name not shown: it does not look like one)"
+}
 
 func kind(n *yaml.Node) string {
 	switch n.Kind {
@@ -307,7 +372,7 @@ func (p *parser) int(n *yaml.Node, path string) (int, error) {
 	}
 	i, err := strconv.Atoi(strings.TrimSpace(s))
 	if err != nil {
-		return 0, configErr(path, "want an integer, got %q", s)
+		return 0, configErr(path, "want an integer") // not quoted: it may be a misplaced secret
 	}
 	return i, nil
 }
@@ -322,7 +387,7 @@ func (p *parser) bool(n *yaml.Node, path string) (bool, error) {
 	}
 	b, err := strconv.ParseBool(strings.TrimSpace(s))
 	if err != nil {
-		return false, configErr(path, "want true or false, got %q", s)
+		return false, configErr(path, "want true or false")
 	}
 	return b, nil
 }
