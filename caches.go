@@ -188,7 +188,7 @@ func newCodec(cc CacheConfig) (store.Codec, error) {
 	if err != nil {
 		return nil, err
 	}
-	return codec.New(ring, codec.WithSerializer(ser))
+	return codec.New(ring, codec.WithSerializer(ser), codec.WithMaxAge(cc.Options.MaxAge))
 }
 
 // lookup returns the opened alias name, or an error wrapping ErrUnknownAlias
@@ -290,5 +290,5 @@ func newDjangoRedisCodec(cc CacheConfig) (store.Codec, error) {
 	if err != nil {
 		return nil, err
 	}
-	return codec.NewDjango(ring, codec.WithCompressor(comp))
+	return codec.NewDjango(ring, codec.WithCompressor(comp), codec.WithMaxAge(cc.Options.MaxAge))
 }

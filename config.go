@@ -176,6 +176,20 @@ type CacheOptions struct {
 	// default, or identity means none. Only with serializer pickle,
 	// django-json or django-msgpack.
 	Compressor string
+	// MaxAge makes the alias refuse tokens older than it (native
+	// options.max_age, Django OPTIONS.MAX_AGE; seconds or a Go duration
+	// string), exactly as codec.WithMaxAge: a replayed stale token reads as
+	// a miss. Zero, the default, accepts tokens of any age. Set it to at
+	// least the longest TTL the alias's entries get, or live entries will
+	// read as misses. Only with secret keys: plaintext has no timestamp.
+	MaxAge time.Duration
+	// BindingContext is reserved for the per-alias binding context
+	// (native options.binding_context, Django OPTIONS.BINDING_CONTEXT): a
+	// deployment or tenant name authenticated in every token, so that tokens
+	// never cross between deployments that share keys. This build does not
+	// wire it into the codec yet, so Validate refuses a non-empty one rather
+	// than ignore it.
+	BindingContext string
 }
 
 // DataRecovery says where the old, plaintext entries of an encrypted alias

@@ -167,6 +167,10 @@ func (p *parser) djangoOptions(options *yaml.Node, optionsPath string, cc *Cache
 			cc.Options.DB = &db
 		case "DATA_RECOVERY":
 			cc.Options.DataRecovery, err = p.dataRecovery(v, path, djangoRecoveryFields)
+		case "MAX_AGE":
+			cc.Options.MaxAge, err = p.duration(v, path)
+		case "BINDING_CONTEXT":
+			cc.Options.BindingContext, err = p.string(v, path)
 		case "PASSWORD", "USERNAME":
 			err = configErr(path, "not supported: put the credentials in LOCATION (redis://user:password@host)")
 		case "COMPRESSOR":

@@ -52,6 +52,10 @@ func (p *parser) nativeCache(n *yaml.Node, path string) (CacheConfig, error) {
 					cc.Options.DataRecovery, err = p.dataRecovery(v, path, nativeRecoveryFields)
 				case "compressor":
 					cc.Options.Compressor, err = p.string(v, path)
+				case "max_age":
+					cc.Options.MaxAge, err = p.duration(v, path)
+				case "binding_context":
+					cc.Options.BindingContext, err = p.string(v, path)
 				default:
 					err = unknownField(path)
 				}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -410,6 +411,22 @@ func (p *parser) timeout(n *yaml.Node, path string) (Timeout, error) {
 		return Timeout{}, configErr(path, "%s", strings.TrimPrefix(err.Error(), "secureredis: timeout: "))
 	}
 	return t, nil
+}
+
+// duration reads a positive number of seconds or a Go duration string, as
+// timeout does, without null.
+func (p *parser) duration(n *yaml.Node, path string) (time.Duration, error) {
+	if d := deref(n); d.Kind == yaml.ScalarNode && d.ShortTag() == "!!null" {
+		return 0, configErr(path, "want seconds or a duration string, got null")
+	}
+	t, err := p.timeout(n, path)
+	if err != nil {
+		return 0, err
+	}
+	if t.Duration <= 0 {
+		return 0, configErr(path, "must be positive")
+	}
+	return t.Duration, nil
 }
 
 func (p *parser) version(n *yaml.Node, path string) (int, error) {

@@ -124,6 +124,15 @@ func (c *Config) validateAlias(name string, secure bool) []*ConfigError {
 			add("options.compressor", "only with serializer pickle, django-json or django-msgpack (django-redis's compressors)")
 		}
 	}
+	switch {
+	case cc.Options.MaxAge < 0:
+		add("options.max_age", "must not be negative")
+	case cc.Options.MaxAge > 0 && !hasKeys:
+		add("options.max_age", "only with secret_keys: plaintext entries have no timestamp")
+	}
+	if cc.Options.BindingContext != "" {
+		add("options.binding_context", "not supported by this build yet (refused rather than ignored)")
+	}
 	if dr := cc.Options.DataRecovery; dr != nil {
 		dp := "options.data_recovery."
 		if !hasKeys && !secure { // the secure alias already reported its missing keys
