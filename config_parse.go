@@ -42,23 +42,34 @@ func LoadConfig(path string, opts ...LoadOption) (*Config, error) {
 //	  default:
 //	    backend: redis               # redis | rediscluster | redissentinel | memory | external
 //	    location: redis://127.0.0.1:6379/1   # or a list; redis+sentinel://h1:26379,h2:26379/mymaster/1 for Sentinel
-//	    key_prefix: app1:secure
+//	    key_prefix: app1:secure      # optional: "" (Django's default) owns the keys :version:key
 //	    version: 1                   # optional, default 1
 //	    timeout: 24h                 # seconds, a Go duration, or null (never); default 300s
 //	    options:
 //	      secret_keys: ["${REDIS_SECRET_KEY}"]
-//	      serializer: native         # native | json | raw | pickle
+//	      serializer: native         # native | json | raw | pickle | django-json | django-msgpack
 //	      db: 2                      # optional, overrides the URL's /db
-//	      data_recovery: {old_cache_name: insecure, old_key_prefix: app1, clear_old_entries: false}
-//	      compressor: zlib           # pickle only: zlib | gzip | lzma | lz4 | zstd; default none
+//	      max_age: 48h               # optional: refuse older tokens (codec.WithMaxAge); default none
+//	      data_recovery:             # old_key_prefix ("" allowed) or old_key_patterns (bare keys)
+//	        {old_cache_name: insecure, old_key_prefix: app1, clear_old_entries: false}
+//	        # {old_cache_name: gocache, old_key_patterns: ["user:*"], old_format: gocache}
+//	      compressor: zlib           # pickle, django-json, django-msgpack: zlib | gzip | lzma | lz4 | zstd
 //
 // The Django form is a CACHES dict dumped to JSON as-is, either alone or as
 // {"CACHES": {...}, "DJANGO_REDIS_SECURE_CACHE_NAME": "..."}: BACKEND (Django
 // and django-redis class names map to backends; backends this package does
 // not serve, such as FileBasedCache, load as BackendExternal), LOCATION,
-// KEY_PREFIX, VERSION, TIMEOUT (seconds, null = never), OPTIONS.REDIS_SECRET_KEY
-// (a string or a list), OPTIONS.DB, OPTIONS.DATA_RECOVERY.{OLD_CACHE_NAME,
-// OLD_KEY_PREFIX, CLEAR_OLD_ENTRIES}. Redis aliases read as serializer pickle.
+// KEY_PREFIX (default ""), VERSION, TIMEOUT (seconds, null = never),
+// OPTIONS.REDIS_SECRET_KEY (a string or a list), OPTIONS.DB, OPTIONS.MAX_AGE,
+// OPTIONS.DATA_RECOVERY.{OLD_CACHE_NAME, OLD_KEY_PREFIX, OLD_KEY_PATTERNS,
+// OLD_FORMAT, CLEAR_OLD_ENTRIES}. A django-redis alias reads as django-redis
+// stores, with or without OPTIONS: its default pickle (serializer pickle),
+// OPTIONS.SERIALIZER's JSONSerializer (django-json) or MSGPackSerializer
+// (django-msgpack), and django-redis-secure's Fernet(pickle) when SERIALIZER
+// or CLIENT_CLASS names it (serializer pickle with REDIS_SECRET_KEY, which
+// it then requires). A SERIALIZER, CLIENT_CLASS or COMPRESSOR it does not
+// know is refused, and so is a REDIS_SECRET_KEY a plaintext serializer would
+// ignore: nothing is guessed.
 // Several LOCATIONs make a cluster client, as in the native form: django-redis's
 // primary-and-replicas lists are not supported.
 // django-redis options that do not change what is stored (PARSER_CLASS,
@@ -72,7 +83,7 @@ func LoadConfig(path string, opts ...LoadOption) (*Config, error) {
 // $${ writes a literal ${), so that secret keys need not sit in the file; a
 // variable that is not set is an error naming it and the field. Every error
 // is a *ConfigError matching ErrInvalidConfig; none contains a secret key or
-// a password.
+// a password, nor quotes a value that may be one put in the wrong field.
 func ParseConfig(data []byte, opts ...LoadOption) (*Config, error) {
 	o := loadOptions{}
 	for _, opt := range opts {
