@@ -94,7 +94,7 @@ func (c *Caches) open(ctx context.Context) error {
 		case cc.isRedis():
 			t, cerr := redisTarget(cc)
 			if cerr != nil { // Validate passed, so this does not happen
-				cerr.Field = "caches." + name + "." + cerr.Field
+				cerr.Field = aliasPath(name) + "." + cerr.Field
 				return cerr
 			}
 			client, ok := shared[t.key]
@@ -188,7 +188,7 @@ func newCodec(cc CacheConfig) (store.Codec, error) {
 	if err != nil {
 		return nil, err
 	}
-	return codec.New(ring, codec.WithSerializer(ser))
+	return codec.New(ring, codec.WithSerializer(ser), codec.WithMaxAge(cc.Options.MaxAge))
 }
 
 // lookup returns the opened alias name, or an error wrapping ErrUnknownAlias
@@ -290,5 +290,5 @@ func newDjangoRedisCodec(cc CacheConfig) (store.Codec, error) {
 	if err != nil {
 		return nil, err
 	}
-	return codec.NewDjango(ring, codec.WithCompressor(comp))
+	return codec.NewDjango(ring, codec.WithCompressor(comp), codec.WithMaxAge(cc.Options.MaxAge))
 }

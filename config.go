@@ -176,6 +176,20 @@ type CacheOptions struct {
 	// default, or identity means none. Only with serializer pickle,
 	// django-json or django-msgpack.
 	Compressor string
+	// MaxAge makes the alias refuse tokens older than it (native
+	// options.max_age, Django OPTIONS.MAX_AGE; seconds or a Go duration
+	// string), exactly as codec.WithMaxAge: a replayed stale token reads as
+	// a miss. Zero, the default, accepts tokens of any age. Set it to at
+	// least the longest TTL the alias's entries get, or live entries will
+	// read as misses. Only with secret keys: plaintext has no timestamp.
+	MaxAge time.Duration
+	// BindingContext is reserved for the per-alias binding context
+	// (native options.binding_context, Django OPTIONS.BINDING_CONTEXT): a
+	// deployment or tenant name authenticated in every token, so that tokens
+	// never cross between deployments that share keys. This build does not
+	// wire it into the codec yet, so Validate refuses a non-empty one rather
+	// than ignore it.
+	BindingContext string
 }
 
 // DataRecovery says where the old, plaintext entries of an encrypted alias
@@ -188,12 +202,43 @@ type DataRecovery struct {
 	// (OLD_KEY_PREFIX): the old entries are its keys "OldKeyPrefix:version:key".
 	// It must differ from the new alias's prefix. It may be empty, Django's
 	// default KEY_PREFIX (keys ":version:key"); a file must still give it
-	// (as ""), so that a forgotten one is an error.
+	// (as ""), so that a forgotten one is an error, unless OldKeyPatterns is
+	// set, and then it must be empty.
 	OldKeyPrefix string
+	// OldKeyPatterns, when set, select the old entries instead of
+	// OldKeyPrefix: bare keys (no prefix, no version, as gocache's Redis
+	// store and go-redis/cache write them) matching any of these Redis glob
+	// patterns, e.g. "user:*", on the old alias's database (native
+	// old_key_patterns, Django OLD_KEY_PATTERNS; a string or a list). Each
+	// key moves to the same logical key in the new alias. Patterns must be
+	// non-empty, and no pattern may reach another alias's keys (its scheme
+	// or tag sets) on that database: Validate compares each pattern's
+	// literal prefix, so "*" is refused when another alias shares the
+	// database. Only with a Redis old alias.
+	OldKeyPatterns []string
+	// OldFormat is how the old values are encoded (native old_format,
+	// Django OLD_FORMAT): empty, the default, reads them with the old
+	// alias's own serializer; OldFormatRaw, OldFormatGocache or
+	// OldFormatGoRedisCache name the formats of gocache's and go-redis's
+	// libraries.
+	OldFormat string
 	// ClearOldEntries deletes each old entry once its encrypted copy is
 	// written (CLEAR_OLD_ENTRIES).
 	ClearOldEntries bool
 }
+
+// Formats of old entries (DataRecovery.OldFormat).
+const (
+	// OldFormatRaw is values as go-redis writes them, which gocache's Redis
+	// store does: strings, bytes, and numbers as decimal text.
+	OldFormatRaw = "raw"
+	// OldFormatGocache is msgpack as gocache's marshaler
+	// (github.com/eko/gocache/lib/v4/marshaler) writes it.
+	OldFormatGocache = "gocache"
+	// OldFormatGoRedisCache is what github.com/go-redis/cache writes:
+	// msgpack, s2-compressed above a size, with a trailing format byte.
+	OldFormatGoRedisCache = "go-redis-cache"
+)
 
 // secureAlias returns the name of the secure alias.
 func (c *Config) secureAlias() string {
@@ -215,6 +260,7 @@ func (c *Config) clone() *Config {
 		}
 		if cc.Options.DataRecovery != nil {
 			dr := *cc.Options.DataRecovery
+			dr.OldKeyPatterns = slices.Clone(dr.OldKeyPatterns)
 			cc.Options.DataRecovery = &dr
 		}
 		out.Caches[name] = cc

@@ -8,6 +8,7 @@ import (
 	"github.com/secureredis/secureredis/codec"
 )
 
+// django reads Django's form.
 func (p *parser) django(root *yaml.Node, cfg *Config) error {
 	readCaches := func(v *yaml.Node, path string) error {
 		cfg.Caches = map[string]CacheConfig{}
@@ -119,6 +120,15 @@ func (p *parser) djangoCache(n *yaml.Node, path string) (CacheConfig, error) {
 	if err != nil || cc.Backend == BackendExternal {
 		return cc, err
 	}
+	// django-redis splits LOCATION on "," and ";" too, so a password holding
+	// one leaves a piece that is not a URL: refuse it without a word of it
+	// (each piece may be part of the password).
+	for i, l := range cc.Location {
+		if cc.isRedis() && !strings.Contains(l, "://") {
+			cc.Location = nil
+			return cc, configErr(join(path, "LOCATION"), "piece #%d is not a URL: django-redis splits LOCATION on \",\" and \";\", so one in a password must be percent-encoded", i+1)
+		}
+	}
 	var serializer, client string
 	if options == nil {
 		optionsPath = join(path, "OPTIONS")
@@ -156,7 +166,11 @@ func (p *parser) djangoOptions(options *yaml.Node, optionsPath string, cc *Cache
 			db, err = p.int(v, path)
 			cc.Options.DB = &db
 		case "DATA_RECOVERY":
-			cc.Options.DataRecovery, err = p.dataRecovery(v, path, "OLD_CACHE_NAME", "OLD_KEY_PREFIX", "CLEAR_OLD_ENTRIES")
+			cc.Options.DataRecovery, err = p.dataRecovery(v, path, djangoRecoveryFields)
+		case "MAX_AGE":
+			cc.Options.MaxAge, err = p.duration(v, path)
+		case "BINDING_CONTEXT":
+			cc.Options.BindingContext, err = p.string(v, path)
 		case "PASSWORD", "USERNAME":
 			err = configErr(path, "not supported: put the credentials in LOCATION (redis://user:password@host)")
 		case "COMPRESSOR":
@@ -230,7 +244,7 @@ func djangoBackend(class, path string) (string, error) {
 		return b, nil
 	}
 	if strings.Contains(strings.ToLower(class), "redis") {
-		return "", configErr(path, "unknown Redis backend class %q", class)
+		return "", configErr(path, "unknown Redis backend class (want django_redis.cache.RedisCache or django.core.cache.backends.redis.RedisCache)")
 	}
 	return BackendExternal, nil
 }

@@ -1,7 +1,6 @@
 package secureredis
 
 import (
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -157,7 +156,7 @@ func (c *Config) keySpaces(names []string) []keySpace {
 		if d, ok := dbs[name]; ok {
 			out = append(out,
 				keySpace{alias: name, field: "key_prefix", desc: schemeDesc(cc.KeyPrefix), kind: spaceScheme, text: cc.KeyPrefix, dbs: d},
-				keySpace{alias: name, field: "key_prefix", desc: fmt.Sprintf("tag sets %q", cc.KeyPrefix+tagInfix+"*"), kind: spaceTags, text: cc.KeyPrefix, dbs: d})
+				keySpace{alias: name, field: "key_prefix", desc: "tag sets of " + schemeDesc(cc.KeyPrefix), kind: spaceTags, text: cc.KeyPrefix, dbs: d})
 		}
 		dr := cc.Options.DataRecovery
 		if dr == nil {
@@ -168,13 +167,25 @@ func (c *Config) keySpaces(names []string) []keySpace {
 			continue // a memory, external or unknown old alias
 		}
 		dp := "options.data_recovery."
-		out = append(out, keySpace{alias: name, field: dp + "old_key_prefix", desc: "old entries " + schemeDesc(dr.OldKeyPrefix),
-			kind: spaceScheme, text: dr.OldKeyPrefix, dbs: d, recoveryOf: dr.OldCacheName})
+		if len(dr.OldKeyPatterns) == 0 {
+			out = append(out, keySpace{alias: name, field: dp + "old_key_prefix", desc: "old entries " + schemeDesc(dr.OldKeyPrefix),
+				kind: spaceScheme, text: dr.OldKeyPrefix, dbs: d, recoveryOf: dr.OldCacheName})
+		}
+		for i, pat := range dr.OldKeyPatterns {
+			if pat == "" {
+				continue // reported by validateAlias
+			}
+			out = append(out, keySpace{alias: name, field: dp + "old_key_patterns[" + strconv.Itoa(i) + "]",
+				desc: "old keys matching pattern #" + strconv.Itoa(i+1), kind: spacePattern, text: pat, dbs: d, recoveryOf: dr.OldCacheName})
+		}
 	}
 	return out
 }
 
 func schemeDesc(prefix string) string {
+	if prefix != "" && !plausibleName(prefix) {
+		return "keys of a key prefix not shown (it does not look like one)"
+	}
 	return strconv.Quote(prefix+":<version>:*") + " (key prefix " + strconv.Quote(prefix) + ")"
 }
 
@@ -195,8 +206,8 @@ func (c *Config) overlaps(names []string) []*ConfigError {
 	for i, a := range spaces {
 		for _, b := range spaces[i+1:] {
 			switch {
-			case a.alias == b.alias && a.recoveryOf == "" && b.recoveryOf == "":
-				continue // one alias's own scheme and tag sets
+			case a.alias == b.alias && a.recoveryOf == b.recoveryOf:
+				continue // one alias's own scheme and tag sets, or one data_recovery's patterns
 			case a.recoveryOf != "" && a.recoveryOf == b.alias && b.recoveryOf == "",
 				b.recoveryOf != "" && b.recoveryOf == a.alias && a.recoveryOf == "":
 				continue // old entries and the old alias that holds them
@@ -208,9 +219,9 @@ func (c *Config) overlaps(names []string) []*ConfigError {
 				continue
 			}
 			reported[pair] = true
-			errs = append(errs, configErr("caches."+b.alias+"."+b.field,
-				"%s of alias %q overlap %s of alias %q on the same database: Clear, migration or rotation of one would read or delete the other's entries",
-				b.desc, b.alias, a.desc, a.alias))
+			errs = append(errs, configErr(aliasPath(b.alias)+"."+b.field,
+				"%s of alias %s overlap %s of alias %s on the same database: Clear, migration or rotation of one would read or delete the other's entries",
+				b.desc, quoteName(b.alias), a.desc, quoteName(a.alias)))
 		}
 	}
 	return errs

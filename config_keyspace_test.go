@@ -3,8 +3,11 @@ package secureredis_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/secureredis/secureredis"
 	"github.com/secureredis/secureredis/internal/redistest"
@@ -139,6 +142,91 @@ caches:
 	} {
 		if _, err := secureredis.ParseConfig([]byte(text)); err != nil {
 			t.Errorf("ParseConfig: %v", err)
+		}
+	}
+}
+
+// Bare old keys selected by patterns (gocache and go-redis/cache data), in
+// both forms of the file.
+func TestOldKeyPatterns(t *testing.T) {
+	native := parse(t, `
+caches:
+  default:
+    backend: redis
+    location: redis://h/1
+    key_prefix: "app:secure"
+    options:
+      secret_keys: [`+cfgKey1+`]
+      data_recovery: {old_cache_name: gocache, old_key_patterns: ["user:*", "session:*"], old_format: gocache, clear_old_entries: true}
+  gocache: {backend: redis, location: redis://h/1, options: {serializer: raw}}`)
+	django := parse(t, `{"CACHES": {
+  "default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://h/1", "KEY_PREFIX": "app:secure",
+    "OPTIONS": {"REDIS_SECRET_KEY": "`+cfgKey1+`", "CLIENT_CLASS": "secure_redis.client.SecureDjangoRedisClient",
+      "DATA_RECOVERY": {"OLD_CACHE_NAME": "gocache", "OLD_KEY_PATTERNS": ["user:*", "session:*"], "OLD_FORMAT": "gocache", "CLEAR_OLD_ENTRIES": true}}},
+  "gocache": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://h/1"}}}`)
+	want := &secureredis.DataRecovery{OldCacheName: "gocache", OldKeyPatterns: []string{"user:*", "session:*"},
+		OldFormat: secureredis.OldFormatGocache, ClearOldEntries: true}
+	for name, cfg := range map[string]*secureredis.Config{"native": native, "django": django} {
+		if d := cmp.Diff(want, cfg.Caches["default"].Options.DataRecovery); d != "" {
+			t.Errorf("%s (-want +got):\n%s", name, d)
+		}
+	}
+	one := parse(t, `
+caches:
+  default: {backend: redis, location: redis://h/1, key_prefix: s, options: {secret_keys: [`+cfgKey1+`], data_recovery: {old_cache_name: old, old_key_patterns: "user:*", old_format: go-redis-cache}}}
+  old: {backend: redis, location: redis://h/2, options: {serializer: raw}}`)
+	if got := one.Caches["default"].Options.DataRecovery.OldKeyPatterns; !slices.Equal(got, []string{"user:*"}) {
+		t.Errorf("one pattern: %q", got)
+	}
+}
+
+func TestOldKeyPatternErrors(t *testing.T) {
+	const head = `
+caches:
+  default: {backend: redis, location: "redis://h/1", key_prefix: "app1:secure", options: {secret_keys: [` + cfgKey1 + `], data_recovery: {old_cache_name: old, `
+	const old = `}}}
+  old: {backend: redis, location: "redis://h/1", key_prefix: "app1", options: {serializer: raw}}`
+	for _, tt := range []struct{ name, dr, field string }{
+		{"prefix and patterns", `old_key_prefix: app1, old_key_patterns: ["user:*"]`, "caches.default.options.data_recovery.old_key_prefix"},
+		{"empty pattern", `old_key_patterns: ["user:*", ""]`, "caches.default.options.data_recovery.old_key_patterns[1]"},
+		{"no pattern", `old_key_patterns: []`, "caches.default.options.data_recovery.old_key_patterns"},
+		{"unknown format", `old_key_patterns: ["user:*"], old_format: NOTAKEYsecretvalue`, "caches.default.options.data_recovery.old_format"},
+		{"pattern reaching the secure alias", `old_key_patterns: ["app1:s*"]`, "caches.default.options.data_recovery.old_key_patterns[0]"},
+		{"everything", `old_key_patterns: ["*"]`, "caches.default.options.data_recovery.old_key_patterns[0]"},
+		{"a literal key of the secure alias", `old_key_patterns: ["app1:secure:1:k"]`, "caches.default.options.data_recovery.old_key_patterns[0]"},
+		{"the secure alias's tag sets", `old_key_patterns: ["app1:secure:gocache_tag:*"]`, "caches.default.options.data_recovery.old_key_patterns[0]"},
+		{"a version of the secure alias", `old_key_patterns: ["app1:secure:2*"]`, "caches.default.options.data_recovery.old_key_patterns[0]"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := secureredis.ParseConfig([]byte(head + tt.dr + old))
+			if err == nil || !strings.Contains(err.Error(), "secureredis: config: "+tt.field+": ") {
+				t.Errorf("err = %v, want it to name %s", err, tt.field)
+			}
+			if err != nil && strings.Contains(err.Error(), "NOTAKEYsecretvalue") {
+				t.Errorf("err %q quotes the value", err)
+			}
+		})
+	}
+	// Another alias on the database.
+	_, err := secureredis.ParseConfig([]byte(`
+caches:
+  default: {backend: redis, location: "redis://h/2", key_prefix: s, options: {secret_keys: [` + cfgKey1 + `], data_recovery: {old_cache_name: old, old_key_patterns: ["bill*"]}}}
+  old: {backend: redis, location: "redis://h/1", options: {serializer: raw}}
+  billing: {backend: redis, location: "redis://h/1", key_prefix: billing, options: {serializer: raw}}`))
+	checkOverlapErr(t, err, "caches.default.options.data_recovery.old_key_patterns[0]", []string{"default", "billing"})
+	// A memory old alias has no keys to match.
+	_, err = secureredis.ParseConfig([]byte(`
+caches:
+  default: {backend: redis, location: "redis://h/2", key_prefix: s, options: {secret_keys: [` + cfgKey1 + `], data_recovery: {old_cache_name: old, old_key_patterns: ["u*"]}}}
+  old: {backend: memory}`))
+	if err == nil || !strings.Contains(err.Error(), "caches.default.options.data_recovery.old_key_patterns: ") {
+		t.Errorf("memory old alias: %v", err)
+	}
+	// Patterns that stay clear of every other alias, including the old
+	// alias's own keys (they are its entries) and keys that only look alike.
+	for _, pats := range []string{`["user:*", "session:*"]`, `["app1:1:*"]`, `["app1:secure"]`, `["app1:securex*"]`, `["app1:secure:x*"]`, `["app1:secure:1"]`} {
+		if _, err := secureredis.ParseConfig([]byte(head + `old_key_patterns: ` + pats + old)); err != nil {
+			t.Errorf("%s: %v", pats, err)
 		}
 	}
 }

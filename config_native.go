@@ -49,9 +49,13 @@ func (p *parser) nativeCache(n *yaml.Node, path string) (CacheConfig, error) {
 					db, err = p.int(v, path)
 					cc.Options.DB = &db
 				case "data_recovery":
-					cc.Options.DataRecovery, err = p.dataRecovery(v, path, "old_cache_name", "old_key_prefix", "clear_old_entries")
+					cc.Options.DataRecovery, err = p.dataRecovery(v, path, nativeRecoveryFields)
 				case "compressor":
 					cc.Options.Compressor, err = p.string(v, path)
+				case "max_age":
+					cc.Options.MaxAge, err = p.duration(v, path)
+				case "binding_context":
+					cc.Options.BindingContext, err = p.string(v, path)
 				default:
 					err = unknownField(path)
 				}
@@ -65,31 +69,51 @@ func (p *parser) nativeCache(n *yaml.Node, path string) (CacheConfig, error) {
 	return cc, err
 }
 
-// dataRecovery reads a data_recovery mapping, whose fields are named
-// nameKey, prefixKey and clearKey in the file's form. The old key prefix must
-// be given, "" included (Django's default KEY_PREFIX), so that a forgotten
-// one is not read as the empty prefix.
-func (p *parser) dataRecovery(n *yaml.Node, path, nameKey, prefixKey, clearKey string) (*DataRecovery, error) {
+// recoveryFields names the fields of data_recovery in one form of the file.
+type recoveryFields struct {
+	name, prefix, patterns, format, clear string
+}
+
+var (
+	nativeRecoveryFields = recoveryFields{"old_cache_name", "old_key_prefix", "old_key_patterns", "old_format", "clear_old_entries"}
+	djangoRecoveryFields = recoveryFields{"OLD_CACHE_NAME", "OLD_KEY_PREFIX", "OLD_KEY_PATTERNS", "OLD_FORMAT", "CLEAR_OLD_ENTRIES"}
+)
+
+// dataRecovery reads a data_recovery mapping, whose fields are named as f
+// says. The old key prefix must be given, "" included (Django's default
+// KEY_PREFIX), so that a forgotten one is not read as the empty prefix,
+// unless old key patterns select the old entries instead; then it must not
+// be given (or be "").
+func (p *parser) dataRecovery(n *yaml.Node, path string, f recoveryFields) (*DataRecovery, error) {
 	dr := &DataRecovery{}
 	hasPrefix := false
 	err := p.mapping(n, path, func(key string, v *yaml.Node, path string) (err error) {
 		switch key {
-		case nameKey:
+		case f.name:
 			dr.OldCacheName, err = p.string(v, path)
-		case prefixKey:
+		case f.prefix:
 			hasPrefix = true
 			dr.OldKeyPrefix, err = p.string(v, path)
-		case clearKey:
+		case f.patterns:
+			dr.OldKeyPatterns, err = p.strings(v, path)
+			if err == nil && len(dr.OldKeyPatterns) == 0 {
+				err = configErr(path, "want at least one pattern")
+			}
+		case f.format:
+			dr.OldFormat, err = p.string(v, path)
+		case f.clear:
 			dr.ClearOldEntries, err = p.bool(v, path)
 		default:
 			err = unknownField(path)
 		}
 		return err
 	})
-	if err == nil && !hasPrefix {
-		err = configErr(join(path, prefixKey), `required ("" for Django's default, empty KEY_PREFIX)`)
+	switch {
+	case err != nil:
+	case len(dr.OldKeyPatterns) > 0 && dr.OldKeyPrefix != "":
+		err = configErr(join(path, f.prefix), "give either %s (Django keys) or %s (bare keys), not both", f.prefix, f.patterns)
+	case !hasPrefix && len(dr.OldKeyPatterns) == 0:
+		err = configErr(join(path, f.prefix), `required ("" for Django's default, empty KEY_PREFIX), unless %s selects bare keys`, f.patterns)
 	}
 	return dr, err
 }
-
-// django reads Django's form.

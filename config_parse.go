@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -41,23 +42,34 @@ func LoadConfig(path string, opts ...LoadOption) (*Config, error) {
 //	  default:
 //	    backend: redis               # redis | rediscluster | redissentinel | memory | external
 //	    location: redis://127.0.0.1:6379/1   # or a list; redis+sentinel://h1:26379,h2:26379/mymaster/1 for Sentinel
-//	    key_prefix: app1:secure
+//	    key_prefix: app1:secure      # optional: "" (Django's default) owns the keys :version:key
 //	    version: 1                   # optional, default 1
 //	    timeout: 24h                 # seconds, a Go duration, or null (never); default 300s
 //	    options:
 //	      secret_keys: ["${REDIS_SECRET_KEY}"]
-//	      serializer: native         # native | json | raw | pickle
+//	      serializer: native         # native | json | raw | pickle | django-json | django-msgpack
 //	      db: 2                      # optional, overrides the URL's /db
-//	      data_recovery: {old_cache_name: insecure, old_key_prefix: app1, clear_old_entries: false}
-//	      compressor: zlib           # pickle only: zlib | gzip | lzma | lz4 | zstd; default none
+//	      max_age: 48h               # optional: refuse older tokens (codec.WithMaxAge); default none
+//	      data_recovery:             # old_key_prefix ("" allowed) or old_key_patterns (bare keys)
+//	        {old_cache_name: insecure, old_key_prefix: app1, clear_old_entries: false}
+//	        # {old_cache_name: gocache, old_key_patterns: ["user:*"], old_format: gocache}
+//	      compressor: zlib           # pickle, django-json, django-msgpack: zlib | gzip | lzma | lz4 | zstd
 //
 // The Django form is a CACHES dict dumped to JSON as-is, either alone or as
 // {"CACHES": {...}, "DJANGO_REDIS_SECURE_CACHE_NAME": "..."}: BACKEND (Django
 // and django-redis class names map to backends; backends this package does
 // not serve, such as FileBasedCache, load as BackendExternal), LOCATION,
-// KEY_PREFIX, VERSION, TIMEOUT (seconds, null = never), OPTIONS.REDIS_SECRET_KEY
-// (a string or a list), OPTIONS.DB, OPTIONS.DATA_RECOVERY.{OLD_CACHE_NAME,
-// OLD_KEY_PREFIX, CLEAR_OLD_ENTRIES}. Redis aliases read as serializer pickle.
+// KEY_PREFIX (default ""), VERSION, TIMEOUT (seconds, null = never),
+// OPTIONS.REDIS_SECRET_KEY (a string or a list), OPTIONS.DB, OPTIONS.MAX_AGE,
+// OPTIONS.DATA_RECOVERY.{OLD_CACHE_NAME, OLD_KEY_PREFIX, OLD_KEY_PATTERNS,
+// OLD_FORMAT, CLEAR_OLD_ENTRIES}. A django-redis alias reads as django-redis
+// stores, with or without OPTIONS: its default pickle (serializer pickle),
+// OPTIONS.SERIALIZER's JSONSerializer (django-json) or MSGPackSerializer
+// (django-msgpack), and django-redis-secure's Fernet(pickle) when SERIALIZER
+// or CLIENT_CLASS names it (serializer pickle with REDIS_SECRET_KEY, which
+// it then requires). A SERIALIZER, CLIENT_CLASS or COMPRESSOR it does not
+// know is refused, and so is a REDIS_SECRET_KEY a plaintext serializer would
+// ignore: nothing is guessed.
 // Several LOCATIONs make a cluster client, as in the native form: django-redis's
 // primary-and-replicas lists are not supported.
 // django-redis options that do not change what is stored (PARSER_CLASS,
@@ -71,7 +83,7 @@ func LoadConfig(path string, opts ...LoadOption) (*Config, error) {
 // $${ writes a literal ${), so that secret keys need not sit in the file; a
 // variable that is not set is an error naming it and the field. Every error
 // is a *ConfigError matching ErrInvalidConfig; none contains a secret key or
-// a password.
+// a password, nor quotes a value that may be one put in the wrong field.
 func ParseConfig(data []byte, opts ...LoadOption) (*Config, error) {
 	o := loadOptions{}
 	for _, opt := range opts {
@@ -170,7 +182,7 @@ func (p *parser) mapping(n *yaml.Node, path string, fn func(key string, v *yaml.
 		if k.Kind != yaml.ScalarNode {
 			return configErr(path, "field names must be strings")
 		}
-		fp := join(path, k.Value)
+		fp := join(path, fieldName(k.Value, i/2))
 		if seen[k.Value] {
 			return configErr(fp, "duplicate field")
 		}
@@ -183,6 +195,71 @@ func (p *parser) mapping(n *yaml.Node, path string, fn func(key string, v *yaml.
 }
 
 func unknownField(path string) error { return configErr(path, "unknown field") }
+
+// fieldName is how errors name the mapping key key, the index-th of its
+// mapping: the key itself when it looks like a field or alias name, else its
+// position, so that a secret pasted as a key (a missing colon, a shifted
+// line) never lands in an error.
+func fieldName(key string, index int) string {
+	if plausibleName(key) {
+		return key
+	}
+	return "[field #" + strconv.Itoa(index+1) + "]"
+}
+
+// plausibleName reports whether s looks like a field, alias or class name
+// rather than a key or a password: at most 64 letters, digits and _ . - :,
+// starting with a letter or _, and no run of 12 or more letters and digits
+// that looks random (two digits or more, or more than a third of upper case
+// letters among lower case ones), as a base64 key or a generated password
+// would. CamelCase and ALL_CAPS names pass.
+func plausibleName(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	var run, digit, upper, lower int
+	for i, c := range s {
+		switch {
+		case c == '_' || c == '.' || c == '-' || c == ':':
+			if i == 0 && c != '_' {
+				return false
+			}
+			run, digit, upper, lower = 0, 0, 0, 0
+			continue
+		case 'a' <= c && c <= 'z':
+			lower++
+		case 'A' <= c && c <= 'Z':
+			upper++
+		case '0' <= c && c <= '9' && i > 0:
+			digit++
+		default:
+			return false
+		}
+		run++
+		if run >= 12 && (digit >= 2 || 3*upper > run && lower > 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// aliasPath is how errors name the alias name: "caches.<name>", or a
+// placeholder when the name does not look like one (see fieldName).
+func aliasPath(name string) string {
+	if plausibleName(name) {
+		return "caches." + name
+	}
+	return "caches.[alias not shown]"
+}
+
+// quoteName quotes a user-given name in an error when it looks like a name
+// (plausibleName), and otherwise says it is not shown.
+func quoteName(s string) string {
+	if plausibleName(s) {
+		return strconv.Quote(s)
+	}
+	return "(name not shown: it does not look like one)"
+}
 
 func kind(n *yaml.Node) string {
 	switch n.Kind {
@@ -307,7 +384,7 @@ func (p *parser) int(n *yaml.Node, path string) (int, error) {
 	}
 	i, err := strconv.Atoi(strings.TrimSpace(s))
 	if err != nil {
-		return 0, configErr(path, "want an integer, got %q", s)
+		return 0, configErr(path, "want an integer") // not quoted: it may be a misplaced secret
 	}
 	return i, nil
 }
@@ -322,7 +399,7 @@ func (p *parser) bool(n *yaml.Node, path string) (bool, error) {
 	}
 	b, err := strconv.ParseBool(strings.TrimSpace(s))
 	if err != nil {
-		return false, configErr(path, "want true or false, got %q", s)
+		return false, configErr(path, "want true or false")
 	}
 	return b, nil
 }
@@ -345,6 +422,22 @@ func (p *parser) timeout(n *yaml.Node, path string) (Timeout, error) {
 		return Timeout{}, configErr(path, "%s", strings.TrimPrefix(err.Error(), "secureredis: timeout: "))
 	}
 	return t, nil
+}
+
+// duration reads a positive number of seconds or a Go duration string, as
+// timeout does, without null.
+func (p *parser) duration(n *yaml.Node, path string) (time.Duration, error) {
+	if d := deref(n); d.Kind == yaml.ScalarNode && d.ShortTag() == "!!null" {
+		return 0, configErr(path, "want seconds or a duration string, got null")
+	}
+	t, err := p.timeout(n, path)
+	if err != nil {
+		return 0, err
+	}
+	if t.Duration <= 0 {
+		return 0, configErr(path, "must be positive")
+	}
+	return t.Duration, nil
 }
 
 func (p *parser) version(n *yaml.Node, path string) (int, error) {

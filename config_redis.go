@@ -61,7 +61,7 @@ func redisTarget(cc CacheConfig) (*target, *ConfigError) {
 	if !cluster {
 		o, err := redis.ParseURL(cc.Location[0])
 		if err != nil {
-			return nil, locationErr(0, cc.Location[0], err)
+			return nil, locationErr(0, err)
 		}
 		if cc.Options.DB != nil {
 			// django-redis takes the database from LOCATION; a different
@@ -82,11 +82,11 @@ func redisTarget(cc CacheConfig) (*target, *ConfigError) {
 	for i, loc := range cc.Location {
 		o, err := redis.ParseClusterURL(loc)
 		if err != nil {
-			return nil, locationErr(i, loc, err)
+			return nil, locationErr(i, err)
 		}
 		// ParseClusterURL ignores the path: refuse a database it would drop.
 		if u, err := url.Parse(loc); err == nil && strings.Trim(u.Path, "/") != "" && strings.Trim(u.Path, "/") != "0" {
-			return nil, configErr("location["+strconv.Itoa(i)+"]", "a Redis Cluster has only database 0, got path %q", u.Path)
+			return nil, configErr("location["+strconv.Itoa(i)+"]", "a Redis Cluster has only database 0, and the location names another (or a password holds an unencoded /)")
 		}
 		if i == 0 {
 			t.cluster = o
@@ -104,13 +104,38 @@ func hasAddrParam(loc string) bool {
 	return err == nil && u.Query().Has("addr")
 }
 
-// locationErr reports a URL go-redis refused, without the password: url.Parse
-// errors quote the whole URL, so only their cause is kept, and any copy of the
-// password left in the message is masked.
-func locationErr(i int, loc string, err error) *ConfigError {
+// locationErr reports a URL go-redis refused. Its message is ours, chosen by
+// the kind of error: go-redis's and net/url's quote parts of the URL, which
+// in a malformed one (a password holding "/", "#", "?" or "@") may be part
+// of the password.
+func locationErr(i int, err error) *ConfigError {
+	return configErr("location["+strconv.Itoa(i)+"]", "%s", locationReason(err))
+}
+
+func locationReason(err error) string {
+	const encode = ` (characters such as / # ? @ , ; in a password must be percent-encoded)`
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		err = ue.Err
+		return "not a URL" + encode
 	}
-	return configErr("location["+strconv.Itoa(i)+"]", "%s", redactSecrets(err.Error(), loc))
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "invalid URL scheme"):
+		return "unsupported scheme (want redis://, rediss://, unix://, " + SentinelScheme + ":// or " + SentinelTLSScheme + "://)"
+	case strings.Contains(msg, "invalid database number"), strings.Contains(msg, "invalid URL path"):
+		return "invalid path: want /db, a database number" + encode
+	case strings.Contains(msg, "empty unix socket path"):
+		return "empty unix socket path"
+	case strings.Contains(msg, "unexpected option"):
+		return "unknown query option (want go-redis's ParseURL options)"
+	case strings.Contains(msg, "addr param"):
+		return "invalid addr query option"
+	case strings.HasPrefix(msg, "redis: invalid "):
+		// "redis: invalid dial_timeout duration: ...": the option name is
+		// go-redis's own.
+		if name, _, ok := strings.Cut(strings.TrimPrefix(msg, "redis: invalid "), " "); ok && plausibleName(name) {
+			return "invalid value of query option " + name
+		}
+	}
+	return "not a Redis URL go-redis accepts" + encode
 }

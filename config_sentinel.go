@@ -88,7 +88,7 @@ func parseSentinelURL(loc string) (*sentinelURL, string) {
 			host, port, err = net.SplitHostPort(net.JoinHostPort(strings.Trim(h, "[]"), defaultSentinelPort))
 		}
 		if p, perr := strconv.Atoi(port); err != nil || perr != nil || p <= 0 || p > 65535 || host == "" {
-			return nil, "invalid sentinel address " + strconv.Quote(h)
+			return nil, "invalid sentinel address: want host:port (a password holding / # ? , must be percent-encoded)"
 		}
 		u.addrs = append(u.addrs, net.JoinHostPort(host, port))
 	}
@@ -107,7 +107,7 @@ func parseSentinelURL(loc string) (*sentinelURL, string) {
 	if len(parts) == 2 {
 		db, err := strconv.Atoi(parts[1])
 		if err != nil || db < 0 {
-			return nil, "invalid database " + strconv.Quote(parts[1])
+			return nil, "invalid database: want a number after the master name"
 		}
 		u.db, u.dbSet = db, true
 	}
@@ -144,7 +144,7 @@ func sentinelTarget(cc CacheConfig) (*target, *ConfigError) {
 			}
 			p, err := redis.ParseURL(ru)
 			if err != nil {
-				return nil, locationErr(i, loc, err)
+				return nil, locationErr(i, err)
 			}
 			o = &redis.FailoverOptions{
 				MasterName: u.master, ClientName: p.ClientName,

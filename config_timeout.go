@@ -2,6 +2,7 @@ package secureredis
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -106,7 +107,7 @@ func (t *Timeout) UnmarshalYAML(n *yaml.Node) error {
 func (t *Timeout) parseString(s string) error {
 	d, err := time.ParseDuration(strings.TrimSpace(s))
 	if err != nil {
-		return fmt.Errorf("secureredis: timeout: %w", err)
+		return errors.New(`secureredis: timeout: not a duration (want seconds, a Go duration such as "90s" or "24h", or null)`) // time's error quotes the text
 	}
 	*t = Timeout{Duration: d, set: true}
 	return nil
@@ -115,10 +116,10 @@ func (t *Timeout) parseString(s string) error {
 func (t *Timeout) parseSeconds(s string) error {
 	f, err := strconv.ParseFloat(strings.ReplaceAll(s, "_", ""), 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return fmt.Errorf("secureredis: timeout: %q is not a number of seconds", s)
+		return errors.New("secureredis: timeout: not a number of seconds")
 	}
 	if math.Abs(f) > float64(math.MaxInt64)/float64(time.Second) {
-		return fmt.Errorf("secureredis: timeout: %s seconds is out of range", s)
+		return errors.New("secureredis: timeout: number of seconds out of range")
 	}
 	*t = Timeout{Duration: time.Duration(math.Round(f * float64(time.Second))), set: true}
 	return nil

@@ -32,9 +32,9 @@ func (c *Config) Validate() error {
 	}
 	secure := c.secureAlias()
 	if sc, ok := c.Caches[secure]; !ok {
-		add(configErr("secure_cache", "alias %q not found in caches", secure))
+		add(configErr("secure_cache", "alias %s not found in caches", quoteName(secure)))
 	} else if sc.Backend == BackendExternal {
-		add(configErr("secure_cache", "alias %q has backend external, which this package does not open", secure))
+		add(configErr("secure_cache", "alias %s has backend external, which this package does not open", quoteName(secure)))
 	}
 	names := make([]string, 0, len(c.Caches))
 	for name := range c.Caches {
@@ -56,7 +56,7 @@ func (c *Config) Validate() error {
 
 func (c *Config) validateAlias(name string, secure bool) []*ConfigError {
 	cc := c.Caches[name]
-	p := "caches." + name
+	p := aliasPath(name)
 	var errs []*ConfigError
 	add := func(field, format string, args ...any) {
 		errs = append(errs, configErr(p+"."+field, format, args...))
@@ -69,7 +69,7 @@ func (c *Config) validateAlias(name string, secure bool) []*ConfigError {
 		add("backend", "required (redis, rediscluster, redissentinel, memory or external)")
 		return errs
 	default:
-		add("backend", "unknown backend %q (want redis, rediscluster, redissentinel, memory or external)", cc.Backend)
+		add("backend", "unknown backend (want redis, rediscluster, redissentinel, memory or external)")
 		return errs
 	}
 	if cc.isRedis() {
@@ -124,6 +124,15 @@ func (c *Config) validateAlias(name string, secure bool) []*ConfigError {
 			add("options.compressor", "only with serializer pickle, django-json or django-msgpack (django-redis's compressors)")
 		}
 	}
+	switch {
+	case cc.Options.MaxAge < 0:
+		add("options.max_age", "must not be negative")
+	case cc.Options.MaxAge > 0 && !hasKeys:
+		add("options.max_age", "only with secret_keys: plaintext entries have no timestamp")
+	}
+	if cc.Options.BindingContext != "" {
+		add("options.binding_context", "not supported by this build yet (refused rather than ignored)")
+	}
 	if dr := cc.Options.DataRecovery; dr != nil {
 		dp := "options.data_recovery."
 		if !hasKeys && !secure { // the secure alias already reported its missing keys
@@ -132,12 +141,27 @@ func (c *Config) validateAlias(name string, secure bool) []*ConfigError {
 		if dr.OldCacheName == "" {
 			add(dp+"old_cache_name", "required")
 		} else if old, ok := c.Caches[dr.OldCacheName]; !ok {
-			add(dp+"old_cache_name", "alias %q not found in caches", dr.OldCacheName)
+			add(dp+"old_cache_name", "alias %s not found in caches", quoteName(dr.OldCacheName))
 		} else if old.Backend == BackendExternal {
-			add(dp+"old_cache_name", "alias %q has backend external, which this package does not open", dr.OldCacheName)
+			add(dp+"old_cache_name", "alias %s has backend external, which this package does not open", quoteName(dr.OldCacheName))
+		} else if len(dr.OldKeyPatterns) > 0 && !old.isRedis() {
+			add(dp+"old_key_patterns", "only with a Redis old alias: alias %s is not one", quoteName(dr.OldCacheName))
 		}
-		if dr.OldKeyPrefix == cc.KeyPrefix {
-			add(dp+"old_key_prefix", "equals the alias's own key_prefix %q: old and new entries would be the same keys", cc.KeyPrefix)
+		switch {
+		case len(dr.OldKeyPatterns) > 0 && dr.OldKeyPrefix != "":
+			add(dp+"old_key_prefix", "give either old_key_prefix (Django keys) or old_key_patterns (bare keys), not both")
+		case len(dr.OldKeyPatterns) == 0 && dr.OldKeyPrefix == cc.KeyPrefix:
+			add(dp+"old_key_prefix", "equals the alias's own key_prefix: old and new entries would be the same keys")
+		}
+		for i, pat := range dr.OldKeyPatterns {
+			if pat == "" {
+				add(dp+"old_key_patterns["+strconv.Itoa(i)+"]", "empty: want a Redis glob pattern such as \"user:*\"")
+			}
+		}
+		switch dr.OldFormat {
+		case "", OldFormatRaw, OldFormatGocache, OldFormatGoRedisCache:
+		default:
+			add(dp+"old_format", "unknown format (want raw, gocache or go-redis-cache, or none for the old alias's own serializer)")
 		}
 	}
 	return errs
