@@ -371,8 +371,8 @@ func TestOpenPickleAliases(t *testing.T) {
 	}
 	defer c.Close()
 	secure, _ := c.Store("default")
-	if fc, ok := secure.Codec().(*codec.Codec); !ok || !fc.Django() || fc.Compressor() == nil || fc.Compressor().Name() != "zlib" {
-		t.Errorf("default alias codec = %#v, want Django mode with zlib", secure.Codec())
+	if fc, ok := secure.Codec().(*codec.Django); !ok || fc.Compressor() == nil || fc.Compressor().Name() != "zlib" {
+		t.Errorf("default alias codec = %T, want *codec.Django with zlib", secure.Codec())
 	}
 	insecure, _ := c.Store("insecure")
 	if pc, ok := insecure.Codec().(codec.PlainPickle); !ok || pc.Compressor == nil {

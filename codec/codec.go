@@ -1,35 +1,40 @@
 package codec
 
 import (
-	"crypto/rand"
 	"errors"
 	"fmt"
-	"io"
 	"reflect"
-	"sync"
 	"time"
 )
 
-// Codec turns values into Fernet tokens bound to their storage key, and back.
-// It does no I/O. A Codec is immutable and safe for concurrent use.
+// Codec turns values into Fernet tokens bound to their storage key (and to
+// an optional binding context), and back: the native format, in a versioned
+// envelope (see the package documentation). Django is the other format. A
+// Codec does no I/O, is immutable and is safe for concurrent use.
 type Codec struct {
-	ring       *KeyRing
+	sealer
 	serializer Serializer
-	maxAge     time.Duration
-	now        func() time.Time
-	random     io.Reader   // IVs: crypto/rand unless WithRandom
-	context    string      // WithBindingContext; "" for none (envelope.go)
-	django     *djangoMode // set by NewDjango: no envelope, pickle (django.go)
+	context    string // WithBindingContext; "" for none (envelope.go)
 }
 
-// Option configures a Codec.
-type Option func(*Codec) error
+// Option configures a Codec (New): WithSerializer and WithBindingContext, and
+// the SharedOptions WithMaxAge, WithClock and WithRandom. A nil Option is
+// ignored.
+type Option interface {
+	applyCodec(*Codec) error
+}
+
+// codecOption is an Option that applies to Codec only.
+type codecOption func(*Codec) error
+
+func (o codecOption) applyCodec(c *Codec) error { return o(c) }
 
 // WithSerializer sets the serializer for values other than string and []byte.
 // The default is Msgpack. Entries written with any built-in serializer stay
-// readable whatever this is set to.
+// readable whatever this is set to. A nil serializer, or an ID out of range or
+// reserved (0 to 7, but for this package's own), is an error.
 func WithSerializer(s Serializer) Option {
-	return func(c *Codec) error {
+	return codecOption(func(c *Codec) error {
 		if s == nil || isNilPointer(s) {
 			return errors.New("codec: nil serializer")
 		}
@@ -41,7 +46,7 @@ func WithSerializer(s Serializer) Option {
 		}
 		c.serializer = s
 		return nil
-	}
+	})
 }
 
 // isBuiltin reports whether s is one of this package's serializers, the only
@@ -59,56 +64,19 @@ func isNilPointer(v any) bool {
 	return r.Kind() == reflect.Pointer && r.IsNil()
 }
 
-// WithMaxAge makes Decode reject tokens whose Fernet timestamp is older than d
-// (or more than a minute in the future), so a stale ciphertext replayed into
-// Redis is refused. The default, 0, accepts tokens of any age: set it to at
-// least the longest TTL the cache uses, or live entries will read as misses.
-// In Django mode it also refuses integers stored in clear (see NewDjango),
-// which have no timestamp to check. Reseal keeps a token's timestamp, so the
-// maximum age counts from the original write across key rotations.
-func WithMaxAge(d time.Duration) Option {
-	return func(c *Codec) error {
-		if d < 0 {
-			return errors.New("codec: negative max age")
-		}
-		c.maxAge = d
-		return nil
-	}
-}
-
-// WithClock replaces time.Now, for the token timestamp and the max-age check.
-func WithClock(now func() time.Time) Option {
-	return func(c *Codec) error {
-		if now == nil {
-			return errors.New("codec: nil clock")
-		}
-		c.now = now
-		return nil
-	}
-}
-
-// WithRandom replaces crypto/rand as the source of Fernet IVs. It is for
-// tests that pin tokens (golden files); never use anything but crypto/rand in
-// production.
-func WithRandom(r io.Reader) Option {
-	return func(c *Codec) error {
-		if r == nil {
-			return errors.New("codec: nil random source")
-		}
-		c.random = r
-		return nil
-	}
-}
-
 // New returns a codec that encrypts with the ring's first key and decrypts with
 // any of its keys. It fails on a nil ring or an invalid option.
 func New(ring *KeyRing, opts ...Option) (*Codec, error) {
-	if ring == nil || len(ring.keys) == 0 {
-		return nil, fmt.Errorf("%w: no key ring", ErrInvalidKey)
+	s, err := newSealer(ring)
+	if err != nil {
+		return nil, err
 	}
-	c := &Codec{ring: ring, serializer: Msgpack{}, now: time.Now, random: rand.Reader}
+	c := &Codec{sealer: s, serializer: Msgpack{}}
 	for _, opt := range opts {
-		if err := opt(c); err != nil {
+		if opt == nil || isNilPointer(opt) {
+			continue
+		}
+		if err := opt.applyCodec(c); err != nil {
 			return nil, err
 		}
 	}
@@ -121,9 +89,6 @@ func (c *Codec) Ring() *KeyRing { return c.ring }
 // Serializer returns the serializer used for values other than string and []byte.
 func (c *Codec) Serializer() Serializer { return c.serializer }
 
-// plaintextPool holds the buffers plaintexts are built in before encryption.
-var plaintextPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
-
 // Encode returns the Fernet token (URL-safe base64 bytes) for value stored
 // under storageKey. A string or []byte is stored byte for byte and comes back
 // with the same type; any other value goes through the serializer. A nil
@@ -131,33 +96,8 @@ var plaintextPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); retu
 // Errors wrap ErrUnsupportedValue.
 func (c *Codec) Encode(storageKey string, value any) ([]byte, error) {
 	bp := plaintextPool.Get().(*[]byte)
-	var p []byte
-	var err error
-	if c.django != nil {
-		p, err = AppendPickle((*bp)[:0], value)
-	} else {
-		p, err = c.appendEnvelope((*bp)[:0], storageKey, value)
-	}
-	if err != nil {
-		plaintextPool.Put(bp)
-		return nil, err
-	}
-	tok, err := c.ring.seal(p, c.now(), c.random)
-	clear(p) // the pooled buffer held plaintext
-	if cap(p) <= 1<<20 {
-		*bp = p[:0]
-		plaintextPool.Put(bp)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("codec: encrypt: %w", err)
-	}
-	if c.django != nil && c.django.compressor != nil {
-		comp := c.django.compressor
-		if tok, err = comp.Compress(tok); err != nil {
-			return nil, fmt.Errorf("codec: %s: %w", comp.Name(), err)
-		}
-	}
-	return tok, nil
+	p, err := c.appendEnvelope((*bp)[:0], storageKey, value)
+	return c.sealPooled(bp, p, err)
 }
 
 // Decode returns the value of a token read from storageKey. Every failure is
@@ -171,7 +111,7 @@ func (c *Codec) Decode(storageKey string, token []byte) (any, error) {
 // Decoded is the result of DecodeDetail.
 type Decoded struct {
 	Value    any
-	KeyIndex int       // position in the ring of the key that opened the token; 0 is current; -1 for a Django plaintext integer (NewDjango)
+	KeyIndex int       // position in the ring of the key that opened the token; 0 is current; -1 for a Django plaintext integer
 	Signed   time.Time // the token's Fernet timestamp, to the second
 	Kind     byte      // serializer ID in the format byte (0 []byte, 1 string)
 }
@@ -179,9 +119,6 @@ type Decoded struct {
 // DecodeDetail is Decode, also telling which key opened the token and when it
 // was made: what key rotation and audits need.
 func (c *Codec) DecodeDetail(storageKey string, token []byte) (Decoded, error) {
-	if c.django != nil {
-		return c.djangoDecode(token)
-	}
 	plain, idx, signed, err := c.open(token)
 	if err != nil {
 		return Decoded{}, err
@@ -195,28 +132,6 @@ func (c *Codec) DecodeDetail(storageKey string, token []byte) (Decoded, error) {
 		return Decoded{}, ErrInvalidToken
 	}
 	return Decoded{Value: v, KeyIndex: idx, Signed: signed, Kind: kind}, nil
-}
-
-// open authenticates and decrypts a Fernet token with the ring, and enforces
-// the maximum age: the plaintext, the index of the key that opened it and the
-// token's timestamp, or ErrInvalidToken.
-func (c *Codec) open(token []byte) (plain []byte, keyIndex int, signed time.Time, err error) {
-	plain, keyIndex, signed, err = c.ring.open(token)
-	if err != nil || !c.fresh(signed) {
-		return nil, -1, time.Time{}, ErrInvalidToken
-	}
-	return plain, keyIndex, signed, nil
-}
-
-// fresh reports whether a token signed at signed passes the maximum age: not
-// older than it, nor more than maxClockSkew in the future. Without a maximum
-// age every timestamp passes.
-func (c *Codec) fresh(signed time.Time) bool {
-	if c.maxAge <= 0 {
-		return true
-	}
-	now := c.now()
-	return now.Sub(signed) <= c.maxAge && signed.Sub(now) <= maxClockSkew
 }
 
 // Reseal re-encrypts token, read from storageKey, with the ring's first key:
@@ -239,9 +154,6 @@ func (c *Codec) fresh(signed time.Time) bool {
 // that opened token; when it is 0 the token was already under the first key,
 // and Reseal re-seals it all the same. The token is never modified.
 func (c *Codec) Reseal(storageKey string, token []byte) (resealed []byte, keyIndex int, err error) {
-	if c.django != nil {
-		return c.djangoReseal(token)
-	}
 	plain, idx, signed, err := c.open(token)
 	if err != nil {
 		return nil, -1, err
@@ -250,9 +162,9 @@ func (c *Codec) Reseal(storageKey string, token []byte) (resealed []byte, keyInd
 	if _, _, ok := c.parseEnvelope(plain, storageKey); !ok {
 		return nil, -1, ErrInvalidToken
 	}
-	tok, err := c.ring.seal(plain, signed, c.random)
+	tok, err := c.reseal(plain, signed)
 	if err != nil {
-		return nil, -1, fmt.Errorf("codec: encrypt: %w", err)
+		return nil, -1, err
 	}
 	return tok, idx, nil
 }

@@ -22,7 +22,9 @@ func TestBindingContext(t *testing.T) {
 		"prod":       newCodec(t, ring, codec.WithBindingContext("prod")), // a prefix of production
 		"longest":    newCodec(t, ring, codec.WithBindingContext(strings.Repeat("x", codec.MaxBindingContextLen))),
 	}
-	same := func(a, b string) bool { return a == b || (a == "none" || a == "empty") && (b == "none" || b == "empty") }
+	same := func(a, b string) bool {
+		return a == b || (a == "none" || a == "empty") && (b == "none" || b == "empty")
+	}
 	for _, v := range []any{"string", []byte{1, 2}, map[string]any{"m": int64(1)}} {
 		for from, cf := range codecs {
 			tok := encode(t, cf, testStorageKey, v)
@@ -67,10 +69,5 @@ func TestBindingContext(t *testing.T) {
 func TestBindingContextErrors(t *testing.T) {
 	if _, err := codec.New(newRing(t, keyA), codec.WithBindingContext(strings.Repeat("x", codec.MaxBindingContextLen+1))); err == nil {
 		t.Error("New accepted a context longer than MaxBindingContextLen")
-	}
-	for _, ctx := range []string{"production", ""} {
-		if _, err := codec.NewDjango(newRing(t, keyA), codec.WithBindingContext(ctx)); ctx != "" && err == nil {
-			t.Error("NewDjango accepted WithBindingContext")
-		}
 	}
 }

@@ -1,24 +1,16 @@
 package codec
 
 import (
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"math/big"
 	"reflect"
 	"strconv"
-	"time"
 )
 
-// djangoMode holds the settings of a codec made by NewDjango.
-type djangoMode struct {
-	compressor Compressor
-	plainInts  bool
-}
-
-// NewDjango returns a codec in Django mode: it reads and writes exactly what
-// django-redis with django-redis-secure's serializer stores, so that a Go
-// service and a Django app share entries. A stored value is
+// Django reads and writes exactly what django-redis with
+// django-redis-secure's serializer stores, so that a Go service and a Django
+// app share entries. A stored value is
 //
 //	compress(Fernet(pickle(value)))
 //
@@ -36,45 +28,62 @@ type djangoMode struct {
 // age (WithMaxAge): an integer in clear carries no timestamp, so it cannot
 // be shown to be younger than the maximum age and is ErrInvalidToken. It is
 // the original's plaintext leak, and a forgery hole: anyone who can write
-// Redis can plant an integer that both Django and this codec accept. recovery.Audit and
-// recovery.Rotate report such entries; Rotate encrypts them only when told to
-// (recovery.WithEncryptPlaintextInts), never by default, since nothing
-// authenticates them.
+// Redis can plant an integer that both Django and this codec accept.
+// recovery.Audit and recovery.Rotate report such entries; Rotate encrypts
+// them only when told to (recovery.WithEncryptPlaintextInts), never by
+// default, since nothing authenticates them.
 //
 // Anything else must open with a key of the ring before a single byte of it
 // is unpickled: a plaintext pickle, a tampered token or one made with another
 // key is ErrInvalidToken. There is no key binding in this format (see the
 // package documentation): a token copied from one key to another reads there.
 //
-// Options: WithCompressor, WithPlaintextInts, WithMaxAge, WithClock,
-// WithRandom.
-// WithSerializer and WithBindingContext are refused: Django mode always
-// pickles, with no envelope. The codec is
-// immutable and safe for concurrent use.
-func NewDjango(ring *KeyRing, opts ...Option) (*Codec, error) {
-	if ring == nil || len(ring.keys) == 0 {
-		return nil, fmt.Errorf("%w: no key ring", ErrInvalidKey)
+// A Django codec does no I/O, is immutable and is safe for concurrent use.
+type Django struct {
+	sealer
+	compressor Compressor
+	plainInts  bool
+}
+
+// DjangoOption configures a Django codec (NewDjango): WithCompressor and
+// WithPlaintextInts, and the SharedOptions WithMaxAge, WithClock and
+// WithRandom. The format is fixed, so the native Codec's options
+// (WithSerializer, WithBindingContext) are not DjangoOptions. A nil
+// DjangoOption is ignored.
+type DjangoOption interface {
+	applyDjango(*Django) error
+}
+
+// djangoOption is a DjangoOption that applies to Django only.
+type djangoOption func(*Django) error
+
+func (o djangoOption) applyDjango(d *Django) error { return o(d) }
+
+// NewDjango returns a codec of the Django format that encrypts with the
+// ring's first key and decrypts with any of its keys. It fails on a nil ring
+// or an invalid option.
+func NewDjango(ring *KeyRing, opts ...DjangoOption) (*Django, error) {
+	s, err := newSealer(ring)
+	if err != nil {
+		return nil, err
 	}
-	c := &Codec{ring: ring, serializer: Pickle{}, now: time.Now, random: rand.Reader, django: &djangoMode{plainInts: true}}
+	d := &Django{sealer: s, plainInts: true}
 	for _, opt := range opts {
-		if err := opt(c); err != nil {
+		if opt == nil || isNilPointer(opt) {
+			continue
+		}
+		if err := opt.applyDjango(d); err != nil {
 			return nil, err
 		}
 	}
-	if _, ok := c.serializer.(Pickle); !ok {
-		return nil, errors.New("codec: Django mode always pickles: WithSerializer does not apply")
-	}
-	if c.context != "" {
-		return nil, errors.New("codec: the Django format has no envelope: WithBindingContext does not apply")
-	}
-	return c, nil
+	return d, nil
 }
 
-// WithCompressor makes a Django-mode codec compress what it stores with c, as
+// WithCompressor makes a Django codec compress what it stores with c, as
 // django-redis's COMPRESSOR option does (the Fernet token is compressed), and
 // decompress what it reads; a value that does not decompress is read as it
 // is, as django-redis does, so entries written before compression was turned
-// on stay readable. nil means no compression, the default. Only for NewDjango.
+// on stay readable. nil means no compression, the default.
 //
 // Because the token is compressed, not the pickle, compression sees only
 // ciphertext: it reveals nothing about the value beyond the length Fernet
@@ -82,57 +91,73 @@ func NewDjango(ring *KeyRing, opts ...Option) (*Codec, error) {
 // caveat of compressing secrets, that the compressed length leaks how
 // repetitive the data is (CRIME, BREACH), applies to the plaintext aliases
 // (PlainPickle), where the pickle itself is compressed.
-func WithCompressor(comp Compressor) Option {
-	return func(c *Codec) error {
-		if c.django == nil {
-			return errors.New("codec: WithCompressor applies to Django mode only (NewDjango)")
-		}
+func WithCompressor(comp Compressor) DjangoOption {
+	return djangoOption(func(d *Django) error {
 		if comp != nil && isNilPointer(comp) {
 			comp = nil
 		}
-		c.django.compressor = comp
+		d.compressor = comp
 		return nil
-	}
+	})
 }
 
-// WithPlaintextInts sets whether a Django-mode codec reads integers stored
-// in clear as django-redis writes them (see NewDjango). The default is true,
-// which Django compatibility needs; false makes such entries ErrInvalidToken.
-// With a maximum age (WithMaxAge) they are ErrInvalidToken whatever this
-// says: they carry no timestamp, so nothing shows they are not older than
-// it. Either way this codec writes integers encrypted. Only for NewDjango.
-func WithPlaintextInts(on bool) Option {
-	return func(c *Codec) error {
-		if c.django == nil {
-			return errors.New("codec: WithPlaintextInts applies to Django mode only (NewDjango)")
-		}
-		c.django.plainInts = on
+// WithPlaintextInts sets whether a Django codec reads integers stored in
+// clear as django-redis writes them (see Django). The default is true, which
+// Django compatibility needs; false makes such entries ErrInvalidToken. With
+// a maximum age (WithMaxAge) they are ErrInvalidToken whatever this says:
+// they carry no timestamp, so nothing shows they are not older than it.
+// Either way the codec writes integers encrypted.
+func WithPlaintextInts(on bool) DjangoOption {
+	return djangoOption(func(d *Django) error {
+		d.plainInts = on
 		return nil
-	}
+	})
 }
 
-// Django reports whether c is in Django mode (made by NewDjango).
-func (c *Codec) Django() bool { return c.django != nil }
+// Ring returns the codec's key ring.
+func (d *Django) Ring() *KeyRing { return d.ring }
 
-// Compressor returns the Django-mode compressor, or nil.
-func (c *Codec) Compressor() Compressor {
-	if c.django == nil {
-		return nil
+// Compressor returns the codec's compressor, or nil.
+func (d *Django) Compressor() Compressor { return d.compressor }
+
+// Encode returns what django-redis-secure stores for value: the Fernet token
+// of its pickle, compressed with the codec's compressor if any. The storage
+// key is not used (the format has none). Errors wrap ErrUnsupportedValue
+// (see Pickle for the Go types it accepts).
+func (d *Django) Encode(_ string, value any) ([]byte, error) {
+	bp := plaintextPool.Get().(*[]byte)
+	p, err := AppendPickle((*bp)[:0], value)
+	tok, err := d.sealPooled(bp, p, err)
+	if err != nil || d.compressor == nil {
+		return tok, err
 	}
-	return c.django.compressor
+	if tok, err = d.compressor.Compress(tok); err != nil {
+		return nil, fmt.Errorf("codec: %s: %w", d.compressor.Name(), err)
+	}
+	return tok, nil
 }
 
-func (c *Codec) djangoDecode(data []byte) (Decoded, error) {
-	if c.django.plainInts && c.maxAge == 0 { // an int in clear has no timestamp
+// Decode returns the value of a stored entry (see Django for integers in
+// clear). The storage key is not used. Every failure is ErrInvalidToken. The
+// data is never modified.
+func (d *Django) Decode(storageKey string, data []byte) (any, error) {
+	dd, err := d.DecodeDetail(storageKey, data)
+	return dd.Value, err
+}
+
+// DecodeDetail is Decode, also telling which key opened the token (-1 for an
+// integer in clear) and when it was made. Kind is always IDPickle.
+func (d *Django) DecodeDetail(_ string, data []byte) (Decoded, error) {
+	if d.plainInts && d.maxAge == 0 { // an int in clear has no timestamp
 		if v, ok := ParsePlainInt(data); ok {
 			return Decoded{Value: v, KeyIndex: -1, Kind: IDPickle}, nil
 		}
 	}
-	tok, err := c.djangoToken(data)
+	tok, err := d.token(data)
 	if err != nil {
 		return Decoded{}, err
 	}
-	plain, idx, signed, err := c.open(tok)
+	plain, idx, signed, err := d.open(tok)
 	if err != nil {
 		return Decoded{}, err
 	}
@@ -144,51 +169,53 @@ func (c *Codec) djangoDecode(data []byte) (Decoded, error) {
 	return Decoded{Value: v, KeyIndex: idx, Signed: signed, Kind: IDPickle}, nil
 }
 
-// djangoToken returns the Fernet token in a stored value: the value itself,
-// or, with a compressor, what it decompresses to (a value that does not
-// decompress is taken as it is, as django-redis does).
-func (c *Codec) djangoToken(data []byte) ([]byte, error) {
-	comp := c.django.compressor
-	if comp == nil {
-		return data, nil
-	}
-	d, err := comp.Decompress(data)
-	switch {
-	case err == nil:
-		return d, nil
-	case errors.Is(err, ErrTooLarge):
-		return nil, ErrInvalidToken
-	}
-	return data, nil
-}
-
-// djangoReseal is Reseal in Django mode: the plaintext (the pickle) is
-// sealed again as it is, with the token's timestamp, and compressed with the
-// codec's compressor, if any. An integer stored in clear is ErrPlaintextInt:
-// there is nothing authenticated to re-seal.
-func (c *Codec) djangoReseal(data []byte) ([]byte, int, error) {
+// Reseal is Codec.Reseal for the Django format: the plaintext (the pickle)
+// is sealed again with the first key, byte for byte, with the token's own
+// timestamp, and compressed with the codec's compressor, if any (Django reads
+// compressed and uncompressed values alike). The storage key is not used.
+// An integer stored in clear is ErrPlaintextInt, whatever WithPlaintextInts
+// says: it is not a token, and there is nothing authenticated to re-seal.
+// Anything else that does not decode is ErrInvalidToken.
+func (d *Django) Reseal(_ string, data []byte) (resealed []byte, keyIndex int, err error) {
 	if _, ok := ParsePlainInt(data); ok {
 		return nil, -1, ErrPlaintextInt
 	}
-	tok, err := c.djangoToken(data)
+	tok, err := d.token(data)
 	if err != nil {
 		return nil, -1, err
 	}
-	plain, idx, signed, err := c.open(tok)
+	plain, idx, signed, err := d.open(tok)
 	if err != nil {
 		return nil, -1, err
 	}
 	defer clear(plain)
-	out, err := c.ring.seal(plain, signed, c.random)
+	out, err := d.reseal(plain, signed)
 	if err != nil {
-		return nil, -1, fmt.Errorf("codec: encrypt: %w", err)
+		return nil, -1, err
 	}
-	if comp := c.django.compressor; comp != nil {
-		if out, err = comp.Compress(out); err != nil {
-			return nil, -1, fmt.Errorf("codec: %s: %w", comp.Name(), err)
+	if d.compressor != nil {
+		if out, err = d.compressor.Compress(out); err != nil {
+			return nil, -1, fmt.Errorf("codec: %s: %w", d.compressor.Name(), err)
 		}
 	}
 	return out, idx, nil
+}
+
+// token returns the Fernet token in a stored value: the value itself, or,
+// with a compressor, what it decompresses to (a value that does not
+// decompress is taken as it is, as django-redis does).
+func (d *Django) token(data []byte) ([]byte, error) {
+	if d.compressor == nil {
+		return data, nil
+	}
+	out, err := d.compressor.Decompress(data)
+	switch {
+	case err == nil:
+		return out, nil
+	case errors.Is(err, ErrTooLarge):
+		return nil, ErrInvalidToken
+	}
+	return data, nil
 }
 
 // maxIntDigits is Python's default limit on int() of a string

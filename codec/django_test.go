@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +15,7 @@ import (
 	"github.com/secureredis/secureredis/internal/pyfernet"
 )
 
-func newDjango(tb testing.TB, ring *codec.KeyRing, opts ...codec.Option) *codec.Codec {
+func newDjango(tb testing.TB, ring *codec.KeyRing, opts ...codec.DjangoOption) *codec.Django {
 	tb.Helper()
 	c, err := codec.NewDjango(ring, opts...)
 	if err != nil {
@@ -82,11 +83,45 @@ func TestDjangoCodecRejects(t *testing.T) {
 	if err != nil || d.KeyIndex != 1 || d.Value != "secret" {
 		t.Errorf("rotated ring: %+v, %v", d, err)
 	}
-	if _, err := codec.NewDjango(newRing(t, keyA), codec.WithSerializer(codec.JSON{})); err == nil {
-		t.Error("NewDjango accepted WithSerializer")
+}
+
+// TestOptionsPerFormat: an option that does not apply to a format cannot be
+// passed to its constructor (the compiler refuses it); the shared ones go to
+// both.
+func TestOptionsPerFormat(t *testing.T) {
+	optionT := reflect.TypeFor[codec.Option]()
+	djangoT := reflect.TypeFor[codec.DjangoOption]()
+	comp, _ := codec.NewCompressor("zlib")
+	for name, tc := range map[string]struct {
+		opt            any
+		native, django bool
+	}{
+		"WithSerializer":     {codec.WithSerializer(codec.JSON{}), true, false},
+		"WithBindingContext": {codec.WithBindingContext("production"), true, false},
+		"WithCompressor":     {codec.WithCompressor(comp), false, true},
+		"WithPlaintextInts":  {codec.WithPlaintextInts(false), false, true},
+		"WithMaxAge":         {codec.WithMaxAge(time.Hour), true, true},
+		"WithClock":          {codec.WithClock(time.Now), true, true},
+		"WithRandom":         {codec.WithRandom(bytes.NewReader(nil)), true, true},
+	} {
+		typ := reflect.TypeOf(tc.opt)
+		if typ.Implements(optionT) != tc.native || typ.Implements(djangoT) != tc.django {
+			t.Errorf("%s (%v): Option %v, DjangoOption %v; want %v, %v", name, typ,
+				typ.Implements(optionT), typ.Implements(djangoT), tc.native, tc.django)
+		}
 	}
-	if _, err := codec.New(newRing(t, keyA), codec.WithPlaintextInts(false)); err == nil {
-		t.Error("New accepted a Django-only option")
+	// A zero SharedOption is an error, not a panic; nil options are ignored.
+	if _, err := codec.New(newRing(t, keyA), codec.SharedOption{}); err == nil {
+		t.Error("New accepted a zero SharedOption")
+	}
+	if _, err := codec.NewDjango(newRing(t, keyA), codec.SharedOption{}); err == nil {
+		t.Error("NewDjango accepted a zero SharedOption")
+	}
+	if _, err := codec.New(newRing(t, keyA), nil); err != nil {
+		t.Errorf("New with a nil option: %v", err)
+	}
+	if _, err := codec.NewDjango(nil); !errors.Is(err, codec.ErrInvalidKey) {
+		t.Errorf("NewDjango(nil ring): %v", err)
 	}
 }
 
@@ -127,7 +162,7 @@ func TestDjangoMaxAge(t *testing.T) {
 	}
 	// An integer in clear has no timestamp: with a max age it is refused,
 	// even with WithPlaintextInts(true).
-	for _, c := range []*codec.Codec{c, newDjango(t, newRing(t, keyA), codec.WithMaxAge(time.Hour), codec.WithPlaintextInts(true))} {
+	for _, c := range []*codec.Django{c, newDjango(t, newRing(t, keyA), codec.WithMaxAge(time.Hour), codec.WithPlaintextInts(true))} {
 		for _, plain := range []string{"42", "-1", "123456789012345678901234567890"} {
 			if v, err := c.Decode("k", []byte(plain)); !errors.Is(err, codec.ErrInvalidToken) || v != nil {
 				t.Errorf("plaintext int %s with a max age: %v, %v; want ErrInvalidToken", plain, v, err)

@@ -15,6 +15,12 @@
 // Go type. Anything else goes through the codec's Serializer (Msgpack by
 // default, JSON on request); the Go types they decode to are listed on each.
 //
+// There is one type per format, as crypto/cipher has one per mode: Codec
+// (New) for the native format below, Django (NewDjango) for Django's. Both
+// have Encode, Decode, DecodeDetail and Reseal (key rotation), and take only
+// the options that apply to them: Option for Codec, DjangoOption for Django,
+// and the SharedOptions (WithMaxAge, WithClock, WithRandom) for both.
+//
 // # Wire format
 //
 // A stored value is a standard Fernet token (spec: version 0x80, 64-bit
@@ -50,7 +56,7 @@
 //
 // # Django wire format
 //
-// A codec made by NewDjango speaks the format of django-redis with
+// A Django codec (NewDjango) speaks the format of django-redis with
 // django-redis-secure's serializer instead, so that a Go service and a
 // Django app share one cache: the stored value is Fernet(pickle(value)),
 // the Fernet token's plaintext being the bare pickle (protocol 4 written,

@@ -39,16 +39,16 @@ func formatByte(version, kind, flags byte) byte { return version<<5 | kind<<1 | 
 // or changing it therefore makes every existing entry read as a miss
 // (ErrInvalidToken). ctx is compared byte for byte and may be at most
 // MaxBindingContextLen bytes; it is not secret (it travels encrypted inside
-// every token, and adds its length to each). NewDjango refuses this option:
-// the Django format has no envelope.
+// every token, and adds its length to each). It is not a DjangoOption: the
+// Django format has no envelope to put it in.
 func WithBindingContext(ctx string) Option {
-	return func(c *Codec) error {
+	return codecOption(func(c *Codec) error {
 		if len(ctx) > MaxBindingContextLen {
 			return fmt.Errorf("codec: binding context of %d bytes, at most %d", len(ctx), MaxBindingContextLen)
 		}
 		c.context = ctx
 		return nil
-	}
+	})
 }
 
 func (c *Codec) appendEnvelope(dst []byte, storageKey string, value any) ([]byte, error) {

@@ -13,8 +13,8 @@ import (
 // probe the ring.
 var ErrInvalidToken = errors.New("codec: invalid token")
 
-// ErrPlaintextInt is returned by Reseal in Django mode for an integer stored
-// in clear (see NewDjango): it is not a token, nothing authenticates it, so
+// ErrPlaintextInt is returned by Django.Reseal for an integer stored in
+// clear (see Django): it is not a token, nothing authenticates it, so
 // there is nothing to re-seal. Anyone who can write Redis can plant one.
 var ErrPlaintextInt = errors.New("codec: integer stored in clear, not a token")
 

@@ -129,8 +129,8 @@ func ExampleNewKeyRing() {
 	}
 	d, err := c.DecodeDetail(sk, tok)
 	fmt.Println(d.Value, d.KeyIndex, err)
-	if d.KeyIndex != 0 { // written with an old key: rewrite with the new one
-		if tok, err = c.Encode(sk, d.Value); err != nil {
+	if d.KeyIndex != 0 { // written with an old key: re-seal the same plaintext under the new one
+		if tok, _, err = c.Reseal(sk, tok); err != nil {
 			log.Fatal(err)
 		}
 	}
@@ -153,4 +153,31 @@ func ExampleGenerateKey() {
 	}
 	fmt.Println(len(key), ring.Len())
 	// Output: 44 1
+}
+
+func ExampleWithBindingContext() {
+	ring, err := codec.NewKeyRing(exampleKey) // the same key in both deployments
+	if err != nil {
+		log.Fatal(err)
+	}
+	staging, err := codec.New(ring, codec.WithBindingContext("staging"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	production, err := codec.New(ring, codec.WithBindingContext("production"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	sk := "app1:secure:1:user:42"
+	tok, err := staging.Encode(sk, "staging value")
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, err = production.Decode(sk, tok) // copied from staging into production
+	fmt.Println(err)
+	v, err := staging.Decode(sk, tok)
+	fmt.Println(v, err)
+	// Output:
+	// codec: invalid token
+	// staging value <nil>
 }

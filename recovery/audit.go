@@ -115,7 +115,7 @@ func (r *AuditReport) String() string {
 // sample key names only.
 //
 // Options: WithBatchSize, WithSamples, WithProgress. It returns ErrNilStore,
-// ErrNoClient, ErrNotFernet (s's codec must be a *codec.Codec), an invalid
+// ErrNoClient, ErrNotFernet (s's codec must be a *codec.Codec or a *codec.Django), an invalid
 // option's error, or, when the run stops early (SCAN error, ctx done between
 // batches), the partial report with an error wrapping the cause.
 func Audit(ctx context.Context, s *store.EncryptingStore, opts ...Option) (*AuditReport, error) {
@@ -145,7 +145,7 @@ func Audit(ctx context.Context, s *store.EncryptingStore, opts ...Option) (*Audi
 
 type audit struct {
 	s *store.EncryptingStore
-	c *codec.Codec
+	c sealedCodec
 	o *options
 
 	mu    sync.Mutex
@@ -208,7 +208,7 @@ func (a *audit) batch(ctx context.Context, keys []string) {
 
 // classify decrypts tok, read from key, and returns its class and, for a
 // decryptable one, the index of the key that opened it.
-func classify(c *codec.Codec, key, tok string) (Class, int) {
+func classify(c sealedCodec, key, tok string) (Class, int) {
 	if _, ok := codec.ParsePlainInt([]byte(tok)); ok { // never a Fernet token
 		return ClassPlaintextInt, -1
 	}

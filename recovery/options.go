@@ -22,8 +22,8 @@ var (
 	// clearing old entries would delete the only one.
 	ErrSamePrefix = errors.New("recovery: old and secure aliases have the same key prefix")
 	// ErrNotFernet is returned by Rotate and Audit when the store's codec is
-	// not a *codec.Codec.
-	ErrNotFernet = errors.New("recovery: store codec is not a *codec.Codec")
+	// not a Fernet codec: a *codec.Codec or a *codec.Django.
+	ErrNotFernet = errors.New("recovery: store codec is not a Fernet codec (*codec.Codec or *codec.Django)")
 	// ErrDecode is matched by the Failure error of an entry whose value the
 	// old alias's codec could not decode.
 	ErrDecode = errors.New("recovery: value does not decode")
@@ -255,13 +255,19 @@ func checkStore(s *store.EncryptingStore, role string) error {
 	return nil
 }
 
-// fernetCodec returns the store's *codec.Codec.
-func fernetCodec(s *store.EncryptingStore) (*codec.Codec, error) {
-	c, ok := s.Codec().(*codec.Codec)
-	if !ok || c == nil {
-		return nil, fmt.Errorf("%w: got %T", ErrNotFernet, s.Codec())
+// fernetCodec returns the store's Fernet codec, native or Django.
+func fernetCodec(s *store.EncryptingStore) (sealedCodec, error) {
+	switch c := s.Codec().(type) {
+	case *codec.Codec:
+		if c != nil {
+			return c, nil
+		}
+	case *codec.Django:
+		if c != nil {
+			return c, nil
+		}
 	}
-	return c, nil
+	return nil, fmt.Errorf("%w: got %T", ErrNotFernet, s.Codec())
 }
 
 // scanner returns a store that scans s's keys with the batch size as COUNT.

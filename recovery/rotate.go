@@ -81,11 +81,11 @@ func (r *RotateReport) String() string {
 // per key: the token is replaced, its TTL kept (KEEPTTL), only if it is still
 // the one that was read, so a value the application rewrote meanwhile is never
 // replaced by the older one (Conflicts). Each token is re-sealed with
-// codec.Codec.Reseal: the plaintext it decrypts is encrypted again byte for
-// byte, so the value, its Go type and its serializer are kept exactly, and so
-// is the token's timestamp, which keeps the codec's max age meaningful: an
-// entry rotated at 23 hours under a 24-hour max age still expires an hour
-// later. Entries no key opens, or too old for the max age, are counted
+// codec.Codec.Reseal or codec.Django.Reseal: the plaintext it decrypts is
+// encrypted again byte for byte, so the value, its Go type and its
+// serializer are kept exactly, and so is the token's timestamp, which keeps
+// the codec's max age meaningful: an entry rotated at 23 hours under a
+// 24-hour max age still expires an hour later. Entries no key opens, or too old for the max age, are counted
 // (Undecryptable) and left alone. Rotation never authenticates what was not
 // authenticated: on a Django alias, integers stored in clear are counted
 // (PlaintextInts, with sample keys) and left in clear, unless
@@ -94,7 +94,7 @@ func (r *RotateReport) String() string {
 //
 // Options: WithBatchSize, WithDryRun, WithProgress, WithSamples (sample keys
 // of plaintext integers), WithEncryptPlaintextInts. It returns ErrNilStore,
-// ErrNoClient, ErrNotFernet (s's codec must be a *codec.Codec), an invalid
+// ErrNoClient, ErrNotFernet (s's codec must be a *codec.Codec or a *codec.Django), an invalid
 // option's error, or, when the run stops early (SCAN error, ctx done between
 // batches), the partial report with an error wrapping the cause. Per-key
 // errors are in the report. Keys outside s's scheme are never touched.
@@ -125,13 +125,26 @@ func Rotate(ctx context.Context, s *store.EncryptingStore, opts ...Option) (*Rot
 
 type rotation struct {
 	s *store.EncryptingStore
-	c *codec.Codec
+	c sealedCodec
 	o *options
 
 	mu    sync.Mutex
 	rep   *RotateReport
 	fails failures
 }
+
+// sealedCodec is what Rotate and Audit need of a store's codec: the Fernet
+// codecs, native (*codec.Codec) and Django (*codec.Django).
+type sealedCodec interface {
+	store.Codec
+	DecodeDetail(storageKey string, data []byte) (codec.Decoded, error)
+	Reseal(storageKey string, data []byte) (resealed []byte, keyIndex int, err error)
+}
+
+var (
+	_ sealedCodec = (*codec.Codec)(nil)
+	_ sealedCodec = (*codec.Django)(nil)
+)
 
 // outcomes of one entry in Rotate
 const (
@@ -239,7 +252,7 @@ func rotKeys(es []rotEntry, idx []int) []string {
 	return ks
 }
 
-// reencrypt re-seals e.tok with the first key (codec.Codec.Reseal): the
+// reencrypt re-seals e.tok with the first key (Reseal): the
 // same plaintext, byte for byte, under the token's own timestamp.
 func (r *rotation) reencrypt(e *rotEntry) {
 	tok, idx, err := r.c.Reseal(e.key, []byte(e.tok))

@@ -23,6 +23,7 @@ import (
 	"github.com/secureredis/secureredis/codec"
 	"github.com/secureredis/secureredis/internal/redistest"
 	"github.com/secureredis/secureredis/recovery"
+	"github.com/secureredis/secureredis/store"
 )
 
 func withSerializer(tb testing.TB, s codec.Serializer, keys ...string) *codec.Codec {
@@ -272,8 +273,8 @@ func TestRotateReseals(t *testing.T) {
 		}
 		return c
 	}
-	django := func(keys []string, opts ...codec.Option) *codec.Codec {
-		c, err := codec.NewDjango(ring(keys...), append([]codec.Option{codec.WithClock(clock)}, opts...)...)
+	django := func(keys []string, opts ...codec.DjangoOption) *codec.Django {
+		c, err := codec.NewDjango(ring(keys...), append([]codec.DjangoOption{codec.WithClock(clock)}, opts...)...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -287,14 +288,14 @@ func TestRotateReseals(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name         string
-		writers      map[*codec.Codec][]entry
-		rotator      *codec.Codec
+		writers      map[store.Codec][]entry
+		rotator      store.Codec
 		prefix, kind string
 	}{
 		{
 			name:   "native",
 			prefix: "app1:secure",
-			writers: map[*codec.Codec][]entry{
+			writers: map[store.Codec][]entry{
 				native(old, codec.WithSerializer(codec.Pickle{})): {
 					{"tuple", codec.Tuple{"a", int64(1)}}, {"set", codec.Set{"x", "y"}}, {"dict", map[string]any{"k": "v"}},
 				},
@@ -306,7 +307,7 @@ func TestRotateReseals(t *testing.T) {
 		{
 			name:   "django",
 			prefix: "dj",
-			writers: map[*codec.Codec][]entry{
+			writers: map[store.Codec][]entry{
 				django(old): {{"tuple", codec.Tuple{"a", int64(1)}}, {"set", codec.Set{"x"}}, {"str", "s"}, {"int", int64(5)}},
 			},
 			rotator: django(rotated, maxAge),

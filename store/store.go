@@ -40,7 +40,8 @@ const Type = "secure-redis"
 const defaultTagsTTL = 720 * time.Hour
 
 // Codec turns a value into the bytes stored under a storage key and back.
-// *codec.Codec (Fernet) is the one to use; codec.Raw reads an old plaintext
+// *codec.Codec (Fernet) is the one to use (*codec.Django to share entries
+// with Django); codec.Raw reads an old plaintext
 // alias. Implementations must be safe for concurrent use and must not write
 // to the bytes given to Decode.
 type Codec interface {
@@ -50,6 +51,7 @@ type Codec interface {
 
 var (
 	_ Codec = (*codec.Codec)(nil)
+	_ Codec = (*codec.Django)(nil)
 	_ Codec = codec.Raw{}
 )
 
@@ -151,7 +153,7 @@ func New(inner gocachestore.StoreInterface, c Codec, keys *codec.KeyScheme, opts
 }
 
 func newStore(client Rediser, inner gocachestore.StoreInterface, c Codec, keys *codec.KeyScheme, opts []Option) (*EncryptingStore, error) {
-	if c == nil || c == Codec((*codec.Codec)(nil)) {
+	if c == nil || c == Codec((*codec.Codec)(nil)) || c == Codec((*codec.Django)(nil)) {
 		return nil, errors.New("store: nil codec")
 	}
 	if keys == nil {
