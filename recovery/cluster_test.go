@@ -126,4 +126,20 @@ func TestCluster(t *testing.T) {
 	if s := fmt.Sprint(audit); strings.Contains(s, "value-") {
 		t.Errorf("audit shows values: %s", s)
 	}
+
+	// Bare keys written by gocache's Redis store, on every master.
+	w := libraryWriter{format: recovery.FormatRaw, key: func(i int) string { return fmt.Sprintf("bare:%d", i) }}
+	for i := range 500 {
+		w.write(t, cc, i, i+1) // one key per pipeline: they live on all masters
+	}
+	from, err := recovery.MigrateFrom(ctx, recovery.Source{Client: cc, Patterns: []string{"bare:*"}}, rotated, recovery.WithClearOld(), recovery.WithBatchSize(100))
+	if err != nil || from.Migrated != 500 || from.Deleted != 500 || !from.Clean() {
+		t.Fatalf("MigrateFrom = %v, %v", from, err)
+	}
+	for i := range 500 {
+		_, want := libraryValue(recovery.FormatRaw, i)
+		if v, err := rotated.Get(ctx, w.key(i)); err != nil || v != want {
+			t.Fatalf("Get(%s) = %v, %v, want %v", w.key(i), v, err, want)
+		}
+	}
 }

@@ -11,6 +11,15 @@
 //		recovery.WithProgress(func(p recovery.Progress) { log.Print(p) }))
 //	// rep.Migrated, rep.SkippedBy["exists"], rep.Failures ...
 //
+// MigrateFrom does the same for data written without a key prefix, by
+// gocache's Redis store or go-redis/cache: bare keys selected by SCAN MATCH
+// patterns, values decoded per a declared Format (FormatRaw,
+// FormatGocache, FormatGoRedisCache):
+//
+//	rep, err := recovery.MigrateFrom(ctx, recovery.Source{
+//		Client: oldClient, Patterns: []string{"user:*", "session:*"}, Format: recovery.FormatGocache,
+//	}, secure, recovery.WithClearOld())
+//
 // Every function works on a single Redis, a Sentinel failover client or a
 // Redis Cluster (SCAN on every master, pipelines routed by slot, each Lua
 // script touching one key). Entries are handled in pipelined batches of the
@@ -33,6 +42,14 @@
 // namespace ("app1:secure:…" under the old prefix "app1") and other
 // applications that share the first letters of the prefix ("app10:…") are left
 // alone. Nothing is ever flushed.
+//
+// MigrateFrom reads only keys matching its patterns (never KEYS) and skips
+// those under the secure alias's prefix; a pattern such as "*" on a database
+// other applications share reaches their keys, so select the old alias's
+// keys precisely. The bytes it decodes are hostile: the msgpack and s2
+// decoders walk them in linear time, refuse nesting deeper than 100 and
+// anything that would decode past MaxDecodedSize before allocating it, and
+// never panic.
 //
 // Values never appear in reports, errors or progress callbacks: a Failure
 // holds the key and an error whose text names the operation and the Redis or

@@ -15,3 +15,6 @@ func WithHooks(beforeRead, afterRead func(ctx context.Context, keys []string)) O
 func WithClearHook(fn func(ctx context.Context, keys []string)) Option {
 	return func(o *options) { o.beforeClear = fn }
 }
+
+// DecodeFormat decodes raw as MigrateFrom does for format f.
+func DecodeFormat(f Format, raw string) (any, error) { return f.decode(raw) }

@@ -30,6 +30,12 @@ var (
 	// ErrEncode is matched by the Failure error of an entry the secure codec
 	// could not encode.
 	ErrEncode = errors.New("recovery: value does not encode")
+	// ErrUnknownFormat is returned by ParseFormat and MigrateFrom for a
+	// Format they do not know.
+	ErrUnknownFormat = errors.New("recovery: unknown source format")
+	// ErrNoPatterns is returned by MigrateFrom for a Source without
+	// patterns, or with an empty one.
+	ErrNoPatterns = errors.New("recovery: source needs at least one non-empty key pattern")
 )
 
 // DefaultBatchSize is the SCAN COUNT hint and the largest number of keys per
@@ -234,7 +240,7 @@ type valueError struct {
 
 func (e *valueError) Error() string {
 	// The codec's own sentinels are known not to carry values.
-	for _, known := range []error{codec.ErrInvalidToken, codec.ErrUnsupportedValue, store.ErrNilValue} {
+	for _, known := range []error{codec.ErrInvalidToken, codec.ErrUnsupportedValue, store.ErrNilValue, errNotFormat, errTooLarge, errTooDeep} {
 		if errors.Is(e.cause, known) {
 			return fmt.Sprintf("%v: %v", e.kind, known)
 		}

@@ -1,0 +1,59 @@
+package recovery
+
+import (
+	"context"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/secureredis/secureredis/store"
+)
+
+// masterIterator is implemented by *redis.ClusterClient; shardIterator by
+// *redis.Ring. SCAN must visit every one of their nodes.
+type (
+	masterIterator interface {
+		ForEachMaster(ctx context.Context, fn func(ctx context.Context, client *redis.Client) error) error
+	}
+	shardIterator interface {
+		ForEachShard(ctx context.Context, fn func(ctx context.Context, client *redis.Client) error) error
+	}
+)
+
+// scanPatterns calls fn with every page of SCAN MATCH pattern COUNT count,
+// for each pattern in turn, on every master of a cluster (every shard of a
+// ring; those run in parallel, so fn must be safe for concurrent use). It
+// stops at the first error from Redis, fn or ctx, which is checked before
+// each page.
+func scanPatterns(ctx context.Context, c store.Rediser, patterns []string, count int, fn func(context.Context, []string) error) error {
+	node := func(ctx context.Context, n store.Rediser) error {
+		for _, pattern := range patterns {
+			var cursor uint64
+			for {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				page, next, err := n.Scan(ctx, cursor, pattern, int64(count)).Result()
+				if err != nil {
+					return err
+				}
+				if len(page) > 0 {
+					if err := fn(ctx, page); err != nil {
+						return err
+					}
+				}
+				if next == 0 {
+					break
+				}
+				cursor = next
+			}
+		}
+		return nil
+	}
+	switch c := c.(type) {
+	case masterIterator:
+		return c.ForEachMaster(ctx, func(ctx context.Context, n *redis.Client) error { return node(ctx, n) })
+	case shardIterator:
+		return c.ForEachShard(ctx, func(ctx context.Context, n *redis.Client) error { return node(ctx, n) })
+	}
+	return node(ctx, c)
+}
