@@ -37,7 +37,7 @@ func newRedisStore(tb testing.TB, client store.Rediser, c store.Codec, prefix st
 	return s
 }
 
-func djangoCodec(tb testing.TB) *codec.Codec {
+func djangoCodec(tb testing.TB) *codec.Django {
 	tb.Helper()
 	ring, err := codec.NewKeyRing(testkit.Key)
 	if err != nil {
