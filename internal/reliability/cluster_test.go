@@ -99,7 +99,7 @@ func TestClusterFailoverDuringMigration(t *testing.T) {
 	if victim.Running() {
 		t.Fatal("the migration ended before the master was killed")
 	}
-	if err == nil && rep.Failed == 0 {
+	if err == nil && rep.Failed == 0 && rep.DeleteFailed == 0 {
 		t.Fatalf("a master died mid-migration and Migrate reported nothing: %v", rep)
 	}
 	t.Logf("interrupted run: %v, %v", rep, err)
