@@ -11,6 +11,40 @@ import (
 // shorter, and a longer one is refused before any copy.
 const maxGlobalName = 32
 
+// reducer rebuilds the value a REDUCE of an allowed class or function
+// makes in Python.
+type reducer func(u *unpickler, args []any) (any, error)
+
+// allowed is the allow-list: the classes and functions a pickle may name,
+// each with what REDUCE of it builds. Nothing else is ever called.
+var allowed = map[string]reducer{
+	"datetime.datetime":  func(_ *unpickler, args []any) (any, error) { return reduceDatetime(args) },
+	"datetime.date":      func(_ *unpickler, args []any) (any, error) { return reduceDate(args) },
+	"datetime.timedelta": func(_ *unpickler, args []any) (any, error) { return reduceTimedelta(args) },
+	"datetime.timezone":  func(_ *unpickler, args []any) (any, error) { return reduceTimezone(args) },
+	"pytz._UTC": func(_ *unpickler, args []any) (any, error) {
+		if len(args) != 0 {
+			return nil, pickleErr("pytz._UTC arguments")
+		}
+		return pyTZ{time.UTC}, nil
+	},
+	"decimal.Decimal": func(_ *unpickler, args []any) (any, error) {
+		if len(args) != 1 {
+			return nil, pickleErr("Decimal arguments")
+		}
+		s, ok := args[0].(string)
+		if !ok || !validDecimal(s) {
+			return nil, pickleErr("Decimal value")
+		}
+		return Decimal(s), nil
+	},
+	"builtins.set":       func(u *unpickler, args []any) (any, error) { return u.reduceSet(args, false) },
+	"builtins.frozenset": func(u *unpickler, args []any) (any, error) { return u.reduceSet(args, true) },
+	"builtins.bytearray": func(_ *unpickler, args []any) (any, error) { return reduceBytes(args) },
+	"builtins.bytes":     func(_ *unpickler, args []any) (any, error) { return reduceBytes(args) },
+	"_codecs.encode":     func(_ *unpickler, args []any) (any, error) { return encodeLatin1(args) },
+}
+
 // lookupGlobal resolves a class or function name against the allow-list,
 // mapping Python 2 module names as Python 3's unpickler does.
 func lookupGlobal(mod, name string) (global, error) {
@@ -20,15 +54,10 @@ func lookupGlobal(mod, name string) (global, error) {
 	case "copy_reg":
 		mod = "copyreg"
 	}
-	if len(mod) > maxGlobalName || len(name) > maxGlobalName {
-		return global{}, pickleErr("class %s.%s not allowed", quoteClip(mod), quoteClip(name))
-	}
-	g := global{mod, name}
-	switch mod + "." + name {
-	case "datetime.datetime", "datetime.date", "datetime.timedelta", "datetime.timezone",
-		"pytz._UTC", "decimal.Decimal", "builtins.set", "builtins.frozenset",
-		"builtins.bytearray", "builtins.bytes", "_codecs.encode":
-		return g, nil
+	if len(mod) <= maxGlobalName && len(name) <= maxGlobalName {
+		if r, ok := allowed[mod+"."+name]; ok {
+			return global{mod, name, r}, nil
+		}
 	}
 	return global{}, pickleErr("class %s.%s not allowed", quoteClip(mod), quoteClip(name))
 }
@@ -58,86 +87,74 @@ func (g global) call(u *unpickler, args []any) (any, error) {
 	if err := u.charge(n); err != nil {
 		return nil, err
 	}
-	switch g.module + "." + g.name {
-	case "datetime.datetime":
-		return reduceDatetime(args)
-	case "datetime.date":
-		if len(args) != 1 {
-			return nil, pickleErr("date arguments")
+	return g.reduce(u, args)
+}
+
+func reduceDate(args []any) (any, error) {
+	if len(args) != 1 {
+		return nil, pickleErr("date arguments")
+	}
+	b, ok := stateBytes(args[0])
+	if !ok || len(b) != 4 {
+		return nil, pickleErr("date state")
+	}
+	d := Date{Year: int(b[0])<<8 | int(b[1]), Month: time.Month(b[2]), Day: int(b[3])}
+	if !validDate(d) {
+		return nil, pickleErr("date out of range")
+	}
+	return d, nil
+}
+
+func reduceTimezone(args []any) (any, error) {
+	if len(args) < 1 || len(args) > 2 {
+		return nil, pickleErr("timezone arguments")
+	}
+	off, ok := args[0].(time.Duration)
+	if !ok || off%time.Second != 0 || off <= -24*time.Hour || off >= 24*time.Hour {
+		return nil, pickleErr("timezone offset")
+	}
+	name := ""
+	if len(args) == 2 {
+		if name, ok = args[1].(string); !ok {
+			return nil, pickleErr("timezone name")
 		}
-		b, ok := stateBytes(args[0])
-		if !ok || len(b) != 4 {
-			return nil, pickleErr("date state")
-		}
-		d := Date{Year: int(b[0])<<8 | int(b[1]), Month: time.Month(b[2]), Day: int(b[3])}
-		if !validDate(d) {
-			return nil, pickleErr("date out of range")
-		}
-		return d, nil
-	case "datetime.timedelta":
-		return reduceTimedelta(args)
-	case "datetime.timezone":
-		if len(args) < 1 || len(args) > 2 {
-			return nil, pickleErr("timezone arguments")
-		}
-		off, ok := args[0].(time.Duration)
-		if !ok || off%time.Second != 0 || off <= -24*time.Hour || off >= 24*time.Hour {
-			return nil, pickleErr("timezone offset")
-		}
-		name := ""
-		if len(args) == 2 {
-			if name, ok = args[1].(string); !ok {
-				return nil, pickleErr("timezone name")
-			}
-		}
-		if off == 0 && name == "" {
-			return pyTZ{time.UTC}, nil
-		}
-		return pyTZ{time.FixedZone(name, int(off/time.Second))}, nil
-	case "pytz._UTC":
-		if len(args) != 0 {
-			return nil, pickleErr("pytz._UTC arguments")
-		}
+	}
+	if off == 0 && name == "" {
 		return pyTZ{time.UTC}, nil
-	case "decimal.Decimal":
-		if len(args) != 1 {
-			return nil, pickleErr("Decimal arguments")
+	}
+	return pyTZ{time.FixedZone(name, int(off/time.Second))}, nil
+}
+
+// reduceSet is set() and frozenset() of nothing, a list or a tuple.
+func (u *unpickler) reduceSet(args []any, frozen bool) (any, error) {
+	switch {
+	case len(args) == 0:
+		return &pySet{frozen: frozen}, nil
+	case len(args) == 1:
+		switch it := args[0].(type) {
+		case *pyList:
+			return u.newSet(it.items, frozen)
+		case *pyTuple:
+			return u.newSet(it.items, frozen)
 		}
-		s, ok := args[0].(string)
-		if !ok || !validDecimal(s) {
-			return nil, pickleErr("Decimal value")
+	}
+	return nil, pickleErr("set arguments")
+}
+
+// reduceBytes is bytes() and bytearray() of nothing, bytes, or a str and an
+// encoding (latin-1).
+func reduceBytes(args []any) (any, error) {
+	switch len(args) {
+	case 0:
+		return []byte{}, nil
+	case 1:
+		if b, ok := args[0].([]byte); ok {
+			return b, nil
 		}
-		return Decimal(s), nil
-	case "builtins.set", "builtins.frozenset":
-		frozen := g.name == "frozenset"
-		switch {
-		case len(args) == 0:
-			return &pySet{frozen: frozen}, nil
-		case len(args) == 1:
-			switch it := args[0].(type) {
-			case *pyList:
-				return u.newSet(it.items, frozen)
-			case *pyTuple:
-				return u.newSet(it.items, frozen)
-			}
-		}
-		return nil, pickleErr("set arguments")
-	case "builtins.bytearray", "builtins.bytes":
-		switch len(args) {
-		case 0:
-			return []byte{}, nil
-		case 1:
-			if b, ok := args[0].([]byte); ok {
-				return b, nil
-			}
-		case 2:
-			return encodeLatin1(args)
-		}
-		return nil, pickleErr("%s arguments", g.name)
-	case "_codecs.encode":
+	case 2:
 		return encodeLatin1(args)
 	}
-	return nil, pickleErr("class %s.%s not callable", quoteClip(g.module), quoteClip(g.name))
+	return nil, pickleErr("bytes arguments")
 }
 
 // newSet is set(items) or frozenset(items): a copy (every container owns its

@@ -16,9 +16,10 @@ var ErrInvalid = errors.New("pickle: unsupported or malformed pickle")
 var ErrUnsupportedValue = errors.New("pickle: unsupported value")
 
 // ErrTooLarge is matched by the errors of Unmarshal for a pickle whose
-// value expands beyond MaxExpansion times its length plus ExpansionSlack or
-// that makes more than MaxObjects objects, and of Append for a pickle longer than MaxSize. The former also match
-// ErrInvalid, the latter ErrUnsupportedValue.
+// value expands beyond MaxExpansion times its length plus ExpansionSlack,
+// or that makes more than MaxObjects objects (these also match ErrInvalid),
+// and of Append for a pickle longer than MaxSize (these also match
+// ErrUnsupportedValue).
 var ErrTooLarge = errors.New("pickle: too large")
 
 // MaxExpansion and ExpansionSlack bound what Unmarshal returns: the pickle

@@ -30,7 +30,10 @@ type (
 		frozen bool
 	}
 	pyTZ   struct{ loc *time.Location }
-	global struct{ module, name string }
+	global struct {
+		module, name string
+		reduce       reducer
+	}
 )
 
 // share gives v, if a container, the conv that marks it shared.

@@ -75,27 +75,9 @@ func (e *encoder) appendValue(dst []byte, v any, depth int) ([]byte, error) {
 	case Tuple:
 		return e.appendTuple(dst, x, depth)
 	case Set:
-		dst = append(dst, 0x8f)
-		for lo := 0; lo < len(x); lo += 1000 {
-			dst = append(dst, '(')
-			for _, el := range x[lo:min(lo+1000, len(x))] {
-				var err error
-				if dst, err = e.appendValue(dst, el, depth+1); err != nil {
-					return nil, err
-				}
-			}
-			dst = append(dst, 0x90)
-		}
-		return dst, nil
+		return e.appendSet(dst, x, false, depth)
 	case FrozenSet:
-		dst = append(dst, '(')
-		for _, el := range x {
-			var err error
-			if dst, err = e.appendValue(dst, el, depth+1); err != nil {
-				return nil, err
-			}
-		}
-		return append(dst, 0x91), nil
+		return e.appendSet(dst, x, true, depth)
 	case map[string]any:
 		keys := make([]string, 0, len(x))
 		for k := range x {
@@ -108,31 +90,11 @@ func (e *encoder) appendValue(dst []byte, v any, depth int) ([]byte, error) {
 	case NaiveDateTime:
 		return e.appendDatetime(dst, x.Time, false)
 	case Date:
-		if !validDate(x) {
-			return nil, fmt.Errorf("%w: date %v out of Python's range", ErrUnsupportedValue, x)
-		}
-		dst = e.appendGlobal(dst, "datetime", "date")
-		dst = e.appendBytes(dst, []byte{byte(x.Year >> 8), byte(x.Year), byte(x.Month), byte(x.Day)})
-		return append(dst, 0x85, 'R'), nil
+		return e.appendDate(dst, x)
 	case time.Duration:
-		us := int64(x / time.Microsecond)
-		days := us / 86400e6
-		rem := us % 86400e6
-		if rem < 0 {
-			days, rem = days-1, rem+86400e6
-		}
-		dst = e.appendGlobal(dst, "datetime", "timedelta")
-		dst = e.appendInt(dst, days)
-		dst = e.appendInt(dst, rem/1e6)
-		dst = e.appendInt(dst, rem%1e6)
-		return append(dst, 0x87, 'R'), nil
+		return e.appendDuration(dst, x), nil
 	case Decimal:
-		if !x.Valid() {
-			return nil, fmt.Errorf("%w: %q is not a Python Decimal", ErrUnsupportedValue, string(x))
-		}
-		dst = e.appendGlobal(dst, "decimal", "Decimal")
-		dst, _ = e.appendString(dst, string(x))
-		return append(dst, 0x85, 'R'), nil
+		return e.appendDecimal(dst, x)
 	}
 	return e.appendReflect(dst, reflect.ValueOf(v), depth)
 }
@@ -322,43 +284,4 @@ func (e *encoder) appendDict(dst []byte, n int, at func(int) (any, any), depth i
 		dst = append(dst, 'u')
 	}
 	return dst, nil
-}
-
-// appendTime writes an aware datetime: datetime.timezone.utc for UTC,
-// a fixed datetime.timezone for any other offset.
-func (e *encoder) appendTime(dst []byte, t time.Time) ([]byte, error) {
-	dst, err := e.appendDatetime(dst, t, true)
-	if err != nil {
-		return nil, err
-	}
-	_, off := t.Zone()
-	dst = e.appendGlobal(dst, "datetime", "timezone")
-	dst = e.appendGlobal(dst, "datetime", "timedelta")
-	days, secs := int64(0), int64(off)
-	if secs < 0 {
-		days, secs = -1, secs+86400
-	}
-	dst = e.appendInt(dst, days)
-	dst = e.appendInt(dst, secs)
-	dst = e.appendInt(dst, 0)
-	dst = append(dst, 0x87, 'R') // timedelta(days, secs, 0)
-	dst = append(dst, 0x85, 'R') // timezone(delta)
-	return append(dst, 0x86, 'R'), nil
-}
-
-// appendDatetime writes datetime.datetime with its 10-byte state, and,
-// when aware, leaves the REDUCE to the caller, which pushes the tzinfo first.
-func (e *encoder) appendDatetime(dst []byte, t time.Time, aware bool) ([]byte, error) {
-	y, mo, d := t.Date()
-	h, mi, s := t.Clock()
-	if y < 1 || y > 9999 {
-		return nil, fmt.Errorf("%w: year %d out of Python's range", ErrUnsupportedValue, y)
-	}
-	us := t.Nanosecond() / 1000
-	dst = e.appendGlobal(dst, "datetime", "datetime")
-	dst = e.appendBytes(dst, []byte{byte(y >> 8), byte(y), byte(mo), byte(d), byte(h), byte(mi), byte(s), byte(us >> 16), byte(us >> 8), byte(us)})
-	if aware {
-		return dst, nil
-	}
-	return append(dst, 0x85, 'R'), nil
 }
