@@ -47,7 +47,10 @@ type alias struct {
 	inner    gocachestore.StoreInterface // memory backend
 	codec    store.Codec
 	store    *store.EncryptingStore
-	recovery *store.EncryptingStore // set when the alias has data recovery
+	recovery *store.EncryptingStore // set when the alias has data recovery by old_key_prefix
+	// recoveryClient is the old alias's client when the alias has data
+	// recovery (nil for a memory old alias).
+	recoveryClient redis.UniversalClient
 }
 
 // Open validates cfg and opens every alias except external ones: a go-redis
@@ -137,6 +140,10 @@ func (c *Caches) open(ctx context.Context) error {
 		old, ok := c.aliases[dr.OldCacheName]
 		if !ok { // Validate passed, so this does not happen
 			return fmt.Errorf("%w: caches.%s.options.data_recovery.old_cache_name: %q", ErrUnknownAlias, name, dr.OldCacheName)
+		}
+		a.recoveryClient = old.client
+		if len(dr.OldKeyPatterns) > 0 {
+			continue // bare keys: RecoveryClient, not a store under a prefix
 		}
 		var err error
 		if a.recovery, err = old.newStore(dr.OldKeyPrefix, old.cfg.Version, old.cfg.Timeout); err != nil {
@@ -243,9 +250,34 @@ func (c *Caches) RecoverySource(name string) (*store.EncryptingStore, DataRecove
 		return nil, DataRecovery{}, err
 	}
 	if a.recovery == nil {
+		if a.cfg.Options.DataRecovery != nil && len(a.cfg.Options.DataRecovery.OldKeyPatterns) > 0 {
+			return nil, DataRecovery{}, fmt.Errorf("%w: %q recovers bare keys (old_key_patterns): use RecoveryClient", ErrUnknownAlias, name)
+		}
 		return nil, DataRecovery{}, fmt.Errorf("%w: %q has no data_recovery", ErrUnknownAlias, name)
 	}
 	return a.recovery, *a.cfg.Options.DataRecovery, nil
+}
+
+// RecoveryClient returns the go-redis client of the old alias that the alias
+// name's data_recovery reads, together with its DataRecovery settings: what
+// recovery.MigrateFrom needs for bare keys selected by old_key_patterns
+// (recovery.Source{Client, Patterns: dr.OldKeyPatterns, Format:
+// recovery.Format(dr.OldFormat)}). The client is shared with the aliases that
+// use it: do not close it. Errors wrap ErrUnknownAlias for an unknown or
+// unopened alias, one without data_recovery, or an old alias that is not on
+// Redis, and ErrClosed after Close.
+func (c *Caches) RecoveryClient(name string) (redis.UniversalClient, DataRecovery, error) {
+	a, err := c.lookup(name)
+	if err != nil {
+		return nil, DataRecovery{}, err
+	}
+	if a.cfg.Options.DataRecovery == nil {
+		return nil, DataRecovery{}, fmt.Errorf("%w: %q has no data_recovery", ErrUnknownAlias, name)
+	}
+	if a.recoveryClient == nil {
+		return nil, DataRecovery{}, fmt.Errorf("%w: %q: the old alias is not on Redis", ErrUnknownAlias, name)
+	}
+	return a.recoveryClient, *a.cfg.Options.DataRecovery, nil
 }
 
 // Close closes every go-redis client once. Stores obtained before fail

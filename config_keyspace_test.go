@@ -191,6 +191,7 @@ caches:
 		{"empty pattern", `old_key_patterns: ["user:*", ""]`, "caches.default.options.data_recovery.old_key_patterns[1]"},
 		{"no pattern", `old_key_patterns: []`, "caches.default.options.data_recovery.old_key_patterns"},
 		{"unknown format", `old_key_patterns: ["user:*"], old_format: NOTAKEYsecretvalue`, "caches.default.options.data_recovery.old_format"},
+		{"format without patterns", `old_key_prefix: app1, old_format: gocache`, "caches.default.options.data_recovery.old_format"},
 		{"pattern reaching the secure alias", `old_key_patterns: ["app1:s*"]`, "caches.default.options.data_recovery.old_key_patterns[0]"},
 		{"everything", `old_key_patterns: ["*"]`, "caches.default.options.data_recovery.old_key_patterns[0]"},
 		{"a literal key of the secure alias", `old_key_patterns: ["app1:secure:1:k"]`, "caches.default.options.data_recovery.old_key_patterns[0]"},

@@ -159,7 +159,11 @@ func (c *Config) validateAlias(name string, secure bool) []*ConfigError {
 			}
 		}
 		switch dr.OldFormat {
-		case "", OldFormatRaw, OldFormatGocache, OldFormatGoRedisCache:
+		case "":
+		case OldFormatRaw, OldFormatGocache, OldFormatGoRedisCache:
+			if len(dr.OldKeyPatterns) == 0 {
+				add(dp+"old_format", "applies to bare keys only: give old_key_patterns, or drop old_format to read old_key_prefix with the old alias's serializer")
+			}
 		default:
 			add(dp+"old_format", "unknown format (want raw, gocache or go-redis-cache, or none for the old alias's own serializer)")
 		}

@@ -5,8 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/secureredis/secureredis/recovery"
+	"github.com/secureredis/secureredis/store"
 )
 
 var migrateCmd = &command{
@@ -22,19 +24,44 @@ an entry failed (failures are listed on stderr, or in the JSON report).`,
 		alias := fs.String("alias", "", "secure `ALIAS` whose data_recovery to run (default: the secure alias)")
 		dryRun := fs.Bool("dry-run", false, "read and count, write and delete nothing")
 		clearOld := fs.Bool("clear-old", false, "delete each old entry once its encrypted copy is in place (default: the config's clear_old_entries)")
+		prefer := fs.String("prefer", "", "resolve conflicts (an old entry whose value differs from its secure copy's): `old` overwrites the secure copy, secure deletes the old entry (default: keep both, report, exit 1)")
 		asJSON := fs.Bool("json", false, "print the report as JSON (see README for the schema)")
 		return func(ctx context.Context, _ []string) error {
+			var opts []recovery.Option
+			if *prefer != "" {
+				p, err := recovery.ParsePrefer(*prefer)
+				if err != nil {
+					return fmt.Errorf("%w: --prefer: want old or secure", errUsage)
+				}
+				opts = append(opts, recovery.WithPrefer(p))
+			}
 			caches, secure, name, err := openAlias(ctx, e, *alias)
 			if err != nil {
 				return err
 			}
 			defer caches.Close()
-			old, dr, err := caches.RecoverySource(name)
+			client, dr, err := caches.RecoveryClient(name)
 			if err != nil {
 				return err
 			}
+			var (
+				old    *store.EncryptingStore
+				source string
+			)
+			if len(dr.OldKeyPatterns) == 0 {
+				if old, _, err = caches.RecoverySource(name); err != nil {
+					return err
+				}
+				source = "prefix " + strconv.Quote(old.Keys().Prefix())
+			} else {
+				quoted := make([]string, len(dr.OldKeyPatterns))
+				for i, p := range dr.OldKeyPatterns {
+					quoted[i] = strconv.Quote(p)
+				}
+				source = "keys " + strings.Join(quoted, ", ")
+			}
 			update, done := progress(e, "migrate")
-			opts := []recovery.Option{recovery.WithProgress(update)}
+			opts = append(opts, recovery.WithProgress(update))
 			if *dryRun {
 				opts = append(opts, recovery.WithDryRun())
 			}
@@ -42,10 +69,16 @@ an entry failed (failures are listed on stderr, or in the JSON report).`,
 				opts = append(opts, recovery.WithClearOld())
 			}
 			if !*asJSON {
-				fmt.Fprintf(e.stdout, "migrating %s (prefix %s) into %s (prefix %s)\n", display(dr.OldCacheName),
-					strconv.Quote(old.Keys().Prefix()), display(name), strconv.Quote(secure.Keys().Prefix()))
+				fmt.Fprintf(e.stdout, "migrating %s (%s) into %s (prefix %s)\n", display(dr.OldCacheName),
+					source, display(name), strconv.Quote(secure.Keys().Prefix()))
 			}
-			report, err := recovery.Migrate(ctx, old, secure, opts...)
+			var report *recovery.Report
+			if old != nil {
+				report, err = recovery.Migrate(ctx, old, secure, opts...)
+			} else {
+				src := recovery.Source{Client: client, Patterns: dr.OldKeyPatterns, Format: recovery.Format(dr.OldFormat)}
+				report, err = recovery.MigrateFrom(ctx, src, secure, opts...)
+			}
 			done()
 			var out *jobOutput
 			if report != nil {
@@ -67,6 +100,7 @@ alone (audit tells them apart). Exit status 1 when an entry failed.`,
 	Setup: func(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		alias := fs.String("alias", "", "`ALIAS` to re-encrypt (default: the secure alias)")
 		dryRun := fs.Bool("dry-run", false, "count what would be rotated, write nothing")
+		encryptInts := fs.Bool("encrypt-plaintext-ints", false, "also encrypt the integers django-redis stored in clear: this makes whatever integer anyone with write access to Redis planted there authentic (default: report them, leave them in clear)")
 		asJSON := fs.Bool("json", false, "print the report as JSON (see README for the schema)")
 		return func(ctx context.Context, _ []string) error {
 			caches, s, name, err := openAlias(ctx, e, *alias)
@@ -78,6 +112,9 @@ alone (audit tells them apart). Exit status 1 when an entry failed.`,
 			opts := []recovery.Option{recovery.WithProgress(update)}
 			if *dryRun {
 				opts = append(opts, recovery.WithDryRun())
+			}
+			if *encryptInts {
+				opts = append(opts, recovery.WithEncryptPlaintextInts())
 			}
 			report, err := recovery.Rotate(ctx, s, opts...)
 			done()

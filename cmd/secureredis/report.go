@@ -80,16 +80,34 @@ func migrateOutput(r *recovery.Report, oldAlias, alias string) *jobOutput {
 		SkippedBy    map[string]int `json:"skipped_by"`
 		Deleted      int            `json:"deleted"`
 		Kept         int            `json:"kept"`
+		Conflicts    int            `json:"conflicts"`
+		Resolved     int            `json:"resolved"`
+		ConflictKeys []jsonKey      `json:"conflict_keys"`
 		DeleteFailed int            `json:"delete_failed"`
 	}
 	s := summary("migrate", alias, r.Scanned, r.Failed, r.Failures, r.FailuresOmitted, r.Duration)
+	s.OK = r.Clean()
 	j := migrateJSON{jobSummary: s, OldAlias: oldAlias, DryRun: r.DryRun, Migrated: r.Migrated, Skipped: r.Skipped,
-		SkippedBy: map[string]int{}, Deleted: r.Deleted, Kept: r.Kept, DeleteFailed: r.DeleteFailed}
+		SkippedBy: map[string]int{}, Deleted: r.Deleted, Kept: r.Kept, Conflicts: r.Conflicts, Resolved: r.Resolved,
+		ConflictKeys: []jsonKey{}, DeleteFailed: r.DeleteFailed}
 	for reason, n := range r.SkippedBy {
 		j.SkippedBy[string(reason)] = n
 	}
+	for _, k := range r.ConflictKeys {
+		j.ConflictKeys = append(j.ConflictKeys, newJSONKey(k))
+	}
+	var problems []string
+	if r.Failed > 0 || r.DeleteFailed > 0 {
+		problems = append(problems, fmt.Sprintf("%d entries failed; run it again once the cause is fixed", r.Failed+r.DeleteFailed))
+	}
+	if r.Conflicts > 0 {
+		problems = append(problems, fmt.Sprintf("%d old entries differ from their secure copies and were kept (both values); rerun with --prefer old or --prefer secure to resolve", r.Conflicts))
+	}
+	if r.Kept > 0 {
+		problems = append(problems, fmt.Sprintf("%d old entries changed during the run and were kept; run it again", r.Kept))
+	}
 	return &jobOutput{Text: displayText(r.String()), JSON: j, Summary: s, Failures: r.Failures, FailuresOmitted: r.FailuresOmitted,
-		Problem: fmt.Sprintf("%d entries failed; run it again once the cause is fixed", r.Failed)}
+		Problem: strings.Join(problems, "; ")}
 }
 
 func rotateOutput(r *recovery.RotateReport, alias string) *jobOutput {
@@ -102,10 +120,19 @@ func rotateOutput(r *recovery.RotateReport, alias string) *jobOutput {
 		Conflicts     int  `json:"conflicts"`
 		Vanished      int  `json:"vanished"`
 		Skipped       int  `json:"skipped"`
+		// PlaintextInts counts django-redis's integers in clear, left as
+		// they are (IntsEncrypted: encrypted with --encrypt-plaintext-ints).
+		PlaintextInts       int       `json:"plaintext_ints"`
+		PlaintextIntSamples []jsonKey `json:"plaintext_int_samples"`
+		IntsEncrypted       int       `json:"ints_encrypted"`
 	}
 	s := summary("rotate", alias, r.Scanned, r.Failed, r.Failures, r.FailuresOmitted, r.Duration)
 	j := rotateJSON{jobSummary: s, DryRun: r.DryRun, Rotated: r.Rotated, Current: r.Current, Undecryptable: r.Undecryptable,
-		Conflicts: r.Conflicts, Vanished: r.Vanished, Skipped: r.Skipped}
+		Conflicts: r.Conflicts, Vanished: r.Vanished, Skipped: r.Skipped,
+		PlaintextInts: r.PlaintextInts, PlaintextIntSamples: []jsonKey{}, IntsEncrypted: r.IntsEncrypted}
+	for _, k := range r.PlaintextIntSamples {
+		j.PlaintextIntSamples = append(j.PlaintextIntSamples, newJSONKey(k))
+	}
 	return &jobOutput{Text: displayText(r.String()), JSON: j, Summary: s, Failures: r.Failures, FailuresOmitted: r.FailuresOmitted,
 		Problem: fmt.Sprintf("%d entries failed", r.Failed)}
 }
