@@ -195,7 +195,8 @@ func newCodec(cc CacheConfig) (store.Codec, error) {
 	if err != nil {
 		return nil, err
 	}
-	return codec.New(ring, codec.WithSerializer(ser), codec.WithMaxAge(cc.Options.MaxAge))
+	return codec.New(ring, codec.WithSerializer(ser), codec.WithMaxAge(cc.Options.MaxAge),
+		codec.WithBindingContext(cc.Options.BindingContext))
 }
 
 // lookup returns the opened alias name, or an error wrapping ErrUnknownAlias
@@ -303,7 +304,11 @@ func (c *Caches) Close() error {
 // formats: Django's secure format for pickle with secret keys, else
 // django-redis's plaintext pickle, JSON or msgpack.
 func newDjangoRedisCodec(cc CacheConfig) (store.Codec, error) {
-	comp, err := codec.NewCompressor(cc.Options.Compressor)
+	var copts []codec.CompressorOption
+	if n := cc.Options.MaxDecompressedSize; n > 0 {
+		copts = append(copts, codec.WithMaxDecompressedSize(n))
+	}
+	comp, err := codec.NewCompressor(cc.Options.Compressor, copts...)
 	if cc.Options.Compressor == "" {
 		comp, err = nil, nil
 	}

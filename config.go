@@ -183,13 +183,22 @@ type CacheOptions struct {
 	// least the longest TTL the alias's entries get, or live entries will
 	// read as misses. Only with secret keys: plaintext has no timestamp.
 	MaxAge time.Duration
-	// BindingContext is reserved for the per-alias binding context
-	// (native options.binding_context, Django OPTIONS.BINDING_CONTEXT): a
-	// deployment or tenant name authenticated in every token, so that tokens
-	// never cross between deployments that share keys. This build does not
-	// wire it into the codec yet, so Validate refuses a non-empty one rather
-	// than ignore it.
+	// BindingContext (native options.binding_context) is a deployment or
+	// tenant name authenticated in every token, as codec.WithBindingContext:
+	// a token written under one context (staging) never reads under another
+	// (production), even when both share keys, prefix and key names. Empty,
+	// the default, binds tokens to their storage key only. At most
+	// codec.MaxBindingContextLen bytes; only for native and json aliases
+	// with secret keys (Django's format is fixed, so Django OPTIONS
+	// BINDING_CONTEXT is refused).
 	BindingContext string
+	// MaxDecompressedSize caps what the alias's compressor inflates one
+	// value to, in bytes (native options.max_decompressed_size, Django
+	// OPTIONS.MAX_DECOMPRESSED_SIZE), as codec.WithMaxDecompressedSize;
+	// decompression runs before authentication, so this bounds the memory
+	// one planted value can take. Zero means codec.MaxDecompressedSize
+	// (32 MiB). Only with a compressor.
+	MaxDecompressedSize int64
 }
 
 // DataRecovery says where the old, plaintext entries of an encrypted alias

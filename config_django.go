@@ -171,6 +171,10 @@ func (p *parser) djangoOptions(options *yaml.Node, optionsPath string, cc *Cache
 			cc.Options.MaxAge, err = p.duration(v, path)
 		case "BINDING_CONTEXT":
 			cc.Options.BindingContext, err = p.string(v, path)
+		case "MAX_DECOMPRESSED_SIZE":
+			var n int
+			n, err = p.int(v, path)
+			cc.Options.MaxDecompressedSize = int64(n)
 		case "PASSWORD", "USERNAME":
 			err = configErr(path, "not supported: put the credentials in LOCATION (redis://user:password@host)")
 		case "COMPRESSOR":

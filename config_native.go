@@ -56,6 +56,10 @@ func (p *parser) nativeCache(n *yaml.Node, path string) (CacheConfig, error) {
 					cc.Options.MaxAge, err = p.duration(v, path)
 				case "binding_context":
 					cc.Options.BindingContext, err = p.string(v, path)
+				case "max_decompressed_size":
+					var n int
+					n, err = p.int(v, path)
+					cc.Options.MaxDecompressedSize = int64(n)
 				default:
 					err = unknownField(path)
 				}

@@ -50,10 +50,12 @@ func LoadConfig(path string, opts ...LoadOption) (*Config, error) {
 //	      serializer: native         # native | json | raw | pickle | django-json | django-msgpack
 //	      db: 2                      # optional, overrides the URL's /db
 //	      max_age: 48h               # optional: refuse older tokens (codec.WithMaxAge); default none
+//	      binding_context: prod      # optional: authenticated in every token (codec.WithBindingContext)
 //	      data_recovery:             # old_key_prefix ("" allowed) or old_key_patterns (bare keys)
 //	        {old_cache_name: insecure, old_key_prefix: app1, clear_old_entries: false}
 //	        # {old_cache_name: gocache, old_key_patterns: ["user:*"], old_format: gocache}
 //	      compressor: zlib           # pickle, django-json, django-msgpack: zlib | gzip | lzma | lz4 | zstd
+//	      max_decompressed_size: 33554432  # with a compressor: inflation cap in bytes (default 32 MiB)
 //
 // The Django form is a CACHES dict dumped to JSON as-is, either alone or as
 // {"CACHES": {...}, "DJANGO_REDIS_SECURE_CACHE_NAME": "..."}: BACKEND (Django
@@ -61,6 +63,7 @@ func LoadConfig(path string, opts ...LoadOption) (*Config, error) {
 // not serve, such as FileBasedCache, load as BackendExternal), LOCATION,
 // KEY_PREFIX (default ""), VERSION, TIMEOUT (seconds, null = never),
 // OPTIONS.REDIS_SECRET_KEY (a string or a list), OPTIONS.DB, OPTIONS.MAX_AGE,
+// OPTIONS.MAX_DECOMPRESSED_SIZE,
 // OPTIONS.DATA_RECOVERY.{OLD_CACHE_NAME, OLD_KEY_PREFIX, OLD_KEY_PATTERNS,
 // OLD_FORMAT, CLEAR_OLD_ENTRIES}. A django-redis alias reads as django-redis
 // stores, with or without OPTIONS: its default pickle (serializer pickle),

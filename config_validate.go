@@ -130,8 +130,25 @@ func (c *Config) validateAlias(name string, secure bool) []*ConfigError {
 	case cc.Options.MaxAge > 0 && !hasKeys:
 		add("options.max_age", "only with secret_keys: plaintext entries have no timestamp")
 	}
-	if cc.Options.BindingContext != "" {
-		add("options.binding_context", "not supported by this build yet (refused rather than ignored)")
+	if bc := cc.Options.BindingContext; bc != "" {
+		switch ser := cc.serializer(); {
+		case ser != SerializerNative && ser != SerializerJSON:
+			add("options.binding_context", "only for native and json aliases: Django's and django-redis's formats are fixed")
+		case !hasKeys:
+			add("options.binding_context", "only with secret_keys: it is authenticated inside each token")
+		case len(bc) > codec.MaxBindingContextLen:
+			add("options.binding_context", "longer than %d bytes", codec.MaxBindingContextLen)
+		}
+	}
+	switch n := cc.Options.MaxDecompressedSize; {
+	case n < 0:
+		add("options.max_decompressed_size", "must not be negative")
+	case n > 0 && cc.Options.Compressor == "":
+		add("options.max_decompressed_size", "only with a compressor")
+	case n > 0:
+		if _, err := codec.NewCompressor(cc.Options.Compressor, codec.WithMaxDecompressedSize(n)); err != nil {
+			add("options.max_decompressed_size", "out of range (1 byte to 1 GiB)")
+		}
 	}
 	if dr := cc.Options.DataRecovery; dr != nil {
 		dp := "options.data_recovery."

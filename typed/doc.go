@@ -1,0 +1,37 @@
+// Package typed is a typed, encrypted gocache cache: Cache[T] stores values
+// of any Go type the codec's serializer can carry through a
+// store.EncryptingStore and decodes them straight back into T.
+//
+// gocache's cache.New[T] over an EncryptingStore works only for T string,
+// []byte and any: the store hands back the serializer's generic types
+// (int64, map[string]any, ...), so cache.New[User] accepts Set and fails every
+// Get, and the store now refuses such values at Set (store.ErrNotRoundTrip).
+// Cache[T] instead encodes T as it is (msgpack tags with the default msgpack
+// serializer, json tags with codec.JSON) and decodes the payload into a T:
+// int, uint, named types, pointers, slices, maps, structs and time.Time
+// round-trip exactly. A time.Time keeps its zone: the token carries, beside
+// the instant, the zone's name, abbreviation and offset (see
+// codec.Codec.EncodeTyped), and a time comes back in the same named location
+// (time.LoadLocation) or, when that is unknown here, a fixed zone with the
+// same name and offset. Compare times with Equal, or by their formatted zone:
+// the monotonic clock reading is not stored.
+//
+// Cache[T] implements gocache's cache.SetterCacheInterface[T], so it chains
+// (cache.NewChain with an in-memory tier), loads (cache.NewLoadable) and
+// meters (cache.NewMetric) like any gocache cache:
+//
+//	users, err := typed.New[User](secureStore)
+//	chain := cache.NewChain[User](cache.New[User](gocacheStore), users)
+//
+// It is a separate package, not a method of the store, because the store is
+// untyped (gocache's StoreInterface) and generic methods do not exist in Go;
+// it only uses the store's exported GetInto and store.Typed.
+//
+// # Security considerations
+//
+// Values are encrypted and bound to their key exactly as by the store. An
+// entry that does not decrypt, or that decrypts to a value that does not fit
+// T (written by an older schema), is a miss (gocache's NotFound) whose error
+// is a *store.DecryptError saying so; msgpack payloads are checked for
+// declared lengths and depth before anything is allocated.
+package typed
