@@ -44,7 +44,9 @@ const (
 // it decodes in the local zone). Structs encode as maps of their exported
 // fields (msgpack tags are honoured) and so decode as map[string]any: to get a
 // typed struct back use gocache's marshaler, which stores msgpack bytes as a
-// []byte value.
+// []byte value. Unmarshal refuses arrays and maps nested deeper than 10,000
+// levels (as encoding/json does), and lengths the data does not back, in
+// time linear in the input.
 type Msgpack struct{}
 
 // ID implements Serializer.
