@@ -18,7 +18,8 @@ import (
 // the token), on bytes anyone who can write Redis chooses, so every
 // Decompress streams through this cap instead of inflating first and
 // checking after: a value that would inflate further fails with ErrTooLarge
-// once the cap is reached, having cost at most the cap in output buffers.
+// once the cap is reached, having cost at most the cap in output buffers
+// (the package documentation states the decoders' own state).
 // WithMaxDecompressedSize changes it per compressor.
 const MaxDecompressedSize = 32 << 20
 

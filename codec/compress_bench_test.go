@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"compress/zlib"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math/rand"
@@ -106,6 +107,41 @@ func BenchmarkDecompress(b *testing.B) {
 					}
 				})
 			}
+		}
+	}
+}
+
+// xzLying rebuilds the single-block xz stream x (as Compress writes it) with
+// no sizes in its block header and an index that records claimed bytes: a
+// bomb that xzBlockSizes cannot refuse up front, so the block inflates until
+// it passes what the index says.
+func xzLying(tb testing.TB, x []byte, claimed uint64) []byte {
+	tb.Helper()
+	hdrLen := (int(x[12]) + 1) * 4
+	footer := x[len(x)-12:]
+	indexLen := (int(binary.LittleEndian.Uint32(footer[4:])) + 1) * 4
+	index := x[len(x)-12-indexLen:]
+	unpadded, _ := binary.Uvarint(index[2:])
+	const crc64Len = 8
+	data := x[12+hdrLen : 12+int(unpadded)-crc64Len]
+	return xzStream(40, [][]byte{data}, []uint64{claimed})
+}
+
+// BenchmarkDecompressXZLyingIndex: LZMA-compressed zeros (the 20 KB value
+// that cost 6.3 s per Get uncapped) whose index claims the default cap, so
+// the block inflates the whole cap before failing: the worst CPU an xz
+// value can cost per Get.
+func BenchmarkDecompressXZLyingIndex(b *testing.B) {
+	comp, err := codec.NewCompressor("lzma")
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := xzLying(b, mustCompress(b, comp, make([]byte, 128<<20)), codec.MaxDecompressedSize)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(in)))
+	for b.Loop() {
+		if _, err := comp.Decompress(in); err == nil {
+			b.Fatal("decompressed")
 		}
 	}
 }

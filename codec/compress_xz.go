@@ -73,9 +73,10 @@ const xzBlockState = 32 << 10
 // Unlike xz.NewReader it bounds the dictionaries it allocates. The indexes
 // at the end of the input (read first, by xzBlockSizes) give every block's
 // size: a block may output no more than that, its dictionary is no larger
-// (at least 4 KiB), and the dictionaries of all blocks add up to at most
-// the cap plus 4 KiB (dictLeft), so neither a header declaring a 4 GiB
-// dictionary nor thousands of empty blocks cost more than the cap.
+// (at least 4 KiB), and the dictionaries of all blocks, each counted with
+// xzBlockState for its decoder's tables, add up to at most the cap plus
+// 36 KiB (dictLeft), so neither a header declaring a 4 GiB dictionary nor
+// thousands of tiny blocks cost more than the cap.
 type xzReader struct {
 	in       []byte
 	pos      int     // cursor into in

@@ -107,8 +107,9 @@
 // writes Redis chooses, so it streams through a hard cap
 // (MaxDecompressedSize, 32 MiB, or WithMaxDecompressedSize): a bomb fails
 // with ErrTooLarge having allocated at most the cap plus 1 MiB of decoder
-// state (an xz block whose index lies about its size: twice the cap plus
-// half its input), and its CPU time is that of inflating the cap at most.
+// state (an lz4 frame declaring 4 MiB blocks: plus 8 MiB; an xz block
+// whose index lies about its size: twice the cap plus half its input), and
+// its CPU time is that of inflating the cap at most.
 // zstd frames and xz streams that declare a size past the cap are refused
 // before inflating anything.
 //
