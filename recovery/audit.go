@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -47,8 +46,7 @@ const (
 // Undecryptable + Plaintext + PlaintextInt + Vanished + Skipped + Failed. It holds counts
 // and key names, never values.
 type AuditReport struct {
-	// Scanned counts the keys SCAN returned under the prefix.
-	Scanned int
+	Summary
 	// Current, OldKey, Undecryptable and Plaintext count the entries of each
 	// Class.
 	Current, OldKey, Undecryptable, Plaintext int
@@ -63,13 +61,9 @@ type AuditReport struct {
 	// Vanished counts entries deleted or expired before they were read.
 	Vanished int
 	// Skipped counts keys under the prefix that are not entries (tag sets).
+	// Failed (in Summary) counts entries a Redis error kept from being
+	// read.
 	Skipped int
-	// Failed counts entries a Redis error kept from being read; Failures
-	// lists up to MaxFailures of them, FailuresOmitted counts the rest.
-	Failed          int
-	Failures        []Failure
-	FailuresOmitted int
-	Duration        time.Duration
 }
 
 // Clean reports whether the audit read every entry and found neither
@@ -103,7 +97,7 @@ func (r *AuditReport) String() string {
 		r.Undecryptable, r.Plaintext, r.Vanished, r.Skipped, r.Failed, r.Duration.Round(time.Millisecond))
 	for _, c := range []Class{ClassUndecryptable, ClassPlaintext, ClassPlaintextInt, ClassOldKey} {
 		if ks := r.Samples[c]; len(ks) > 0 {
-			fmt.Fprintf(&b, "\n  %s: %s", c, strings.Join(ks, " "))
+			fmt.Fprintf(&b, "\n  %s: %s", c, strings.Join(quoteKeys(ks), " "))
 		}
 	}
 	return b.String()
@@ -119,8 +113,7 @@ func (r *AuditReport) String() string {
 // option's error, or, when the run stops early (SCAN error, ctx done between
 // batches), the partial report with an error wrapping the cause.
 func Audit(ctx context.Context, s *store.EncryptingStore, opts ...Option) (*AuditReport, error) {
-	start := time.Now()
-	o, err := newOptions(opts)
+	j, err := newJob("audit", opts)
 	if err != nil {
 		return nil, err
 	}
@@ -131,26 +124,17 @@ func Audit(ctx context.Context, s *store.EncryptingStore, opts ...Option) (*Audi
 	if err != nil {
 		return nil, err
 	}
-	a := &audit{s: s, c: c, o: o, rep: &AuditReport{ByKeyIndex: map[int]int{}, Samples: map[Class][]string{}}}
-	err = scanBatches(ctx, s, o.batch, a.batch)
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.rep.Duration = time.Since(start)
-	a.rep.Failures, a.rep.FailuresOmitted = a.fails.list, a.fails.omitted
-	if err != nil {
-		return a.rep, fmt.Errorf("recovery: audit: %w", err)
-	}
-	return a.rep, nil
+	a := &audit{job: j, s: s, c: c, rep: &AuditReport{ByKeyIndex: map[int]int{}, Samples: map[Class][]string{}}}
+	j.attach(&a.rep.Summary)
+	err = j.scan(ctx, s, a.batch)
+	return a.rep, j.finish(err)
 }
 
 type audit struct {
-	s *store.EncryptingStore
-	c sealedCodec
-	o *options
-
-	mu    sync.Mutex
-	rep   *AuditReport
-	fails failures
+	*job
+	s   *store.EncryptingStore
+	c   sealedCodec
+	rep *AuditReport // guarded by job.mu
 }
 
 // outcomes of one entry in Audit, besides the classes
@@ -258,7 +242,7 @@ func (a *audit) account(es []audEntry) {
 			continue
 		case audFailed:
 			r.Failed++
-			a.fails.add(e.key, e.err)
+			a.failure(e.key, e.err)
 			continue
 		}
 		switch e.class {
@@ -279,8 +263,5 @@ func (a *audit) account(es []audEntry) {
 			r.Samples[e.class] = append(r.Samples[e.class], e.key)
 		}
 	}
-	if a.o.progress != nil {
-		r := a.rep
-		a.o.progress(Progress{Scanned: r.Scanned, Skipped: r.Scanned - r.Failed, Failed: r.Failed})
-	}
+	a.progress(Progress{Scanned: r.Scanned, Skipped: r.Scanned - r.Failed, Failed: r.Failed})
 }

@@ -83,7 +83,7 @@ func TestMigrateRerunKeepsUpdates(t *testing.T) {
 	for oldW.writes.Load() < 200 || secW.writes.Load() < 200 {
 		time.Sleep(5 * time.Millisecond)
 	}
-	var reps []*recovery.Report
+	var reps []*recovery.MigrateReport
 	for run := range 2 {
 		rep, err := recovery.Migrate(ctx, a.old, a.secure, recovery.WithClearOld(), recovery.WithBatchSize(500))
 		if err != nil {

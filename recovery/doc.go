@@ -62,7 +62,7 @@
 // once its encrypted copy is confirmed present, and only if it still holds the
 // value that was read (an atomic compare-and-delete, one key per script): a
 // value written to the old alias after it was read is left in place
-// (Report.Kept). "Confirmed present" means written by this run, or existing
+// (MigrateReport.Kept). "Confirmed present" means written by this run, or existing
 // with an equal value: the existing token is decrypted and compared with the
 // old value as the secure codec stores it. Nothing else is stored to remember
 // where a copy came from. An old entry whose value differs from its secure

@@ -44,8 +44,8 @@ type helperSource struct {
 // helperLine is one line the child prints: running totals over all sources
 // so far, then one report per source.
 type helperLine struct {
-	Scanned int              `json:",omitempty"`
-	Report  *recovery.Report `json:",omitempty"`
+	Scanned int                     `json:",omitempty"`
+	Report  *recovery.MigrateReport `json:",omitempty"`
 }
 
 func TestMain(m *testing.M) {
@@ -98,7 +98,7 @@ func migrateHelper(job string) int {
 // runHelper starts the child on job; with killAt > 0 it SIGKILLs it once the
 // child reports that many keys scanned. It returns the child's reports and
 // whether it was killed.
-func runHelper(t *testing.T, job helperJob, killAt int) (reps []*recovery.Report, killed bool) {
+func runHelper(t *testing.T, job helperJob, killAt int) (reps []*recovery.MigrateReport, killed bool) {
 	t.Helper()
 	b, err := json.Marshal(job)
 	if err != nil {

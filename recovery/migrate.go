@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
 	"sync"
 	"time"
 
@@ -56,7 +55,7 @@ const (
 // overwritten (see SkipReason). With WithClearOld each old entry whose
 // encrypted copy is confirmed present is deleted, if unchanged since it was
 // read; an old entry whose value differs from its existing secure copy's is a
-// conflict, kept and reported (Report.Conflicts, ConflictKeys) unless
+// conflict, kept and reported (MigrateReport.Conflicts, ConflictKeys) unless
 // WithPrefer resolves it, and the report is then not Clean. Per-key errors (Redis or codec) are collected in the report and do not
 // stop the run; nothing is deleted for a failed key.
 //
@@ -68,7 +67,7 @@ const (
 // Migrate may be called concurrently with
 // the application using both aliases; running two Migrates at once is safe
 // but pointless.
-func Migrate(ctx context.Context, old, secure *store.EncryptingStore, opts ...Option) (*Report, error) {
+func Migrate(ctx context.Context, old, secure *store.EncryptingStore, opts ...Option) (*MigrateReport, error) {
 	if err := checkStore(old, "old alias"); err != nil {
 		return nil, err
 	}
@@ -84,16 +83,17 @@ func Migrate(ctx context.Context, old, secure *store.EncryptingStore, opts ...Op
 }
 
 // migrate runs a migration from src into secure (a checked store).
-func migrate(ctx context.Context, src source, secure *store.EncryptingStore, opts []Option) (*Report, error) {
-	start := time.Now()
-	o, err := newOptions(opts)
+func migrate(ctx context.Context, src source, secure *store.EncryptingStore, opts []Option) (*MigrateReport, error) {
+	j, err := newJob("migrate", opts)
 	if err != nil {
 		return nil, err
 	}
+	o := j.o
 	if o.prefer != PreferNone && !o.clearOld {
 		return nil, fmt.Errorf("recovery: WithPrefer(%v) applies to the conflicts of WithClearOld, which is not set", o.prefer)
 	}
-	m := &migration{src: src, secure: secure, o: o, rep: &Report{SkippedBy: map[SkipReason]int{}, DryRun: o.dryRun}}
+	m := &migration{job: j, src: src, secure: secure, rep: &MigrateReport{SkippedBy: map[SkipReason]int{}}}
+	j.attach(&m.rep.Summary)
 	m.sameServer = sameClient(src.client(), secure.Client())
 	// Three stages overlap: this goroutine scans and reads batch i+2 while
 	// a second one encodes batch i+1 and a third writes and clears batch i.
@@ -128,26 +128,15 @@ func migrate(ctx context.Context, src source, secure *store.EncryptingStore, opt
 	close(work)
 	wg.Wait()
 	m.progress()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.rep.Duration = time.Since(start)
-	m.rep.Failures, m.rep.FailuresOmitted = m.fails.list, m.fails.omitted
-	if err != nil {
-		return m.rep, fmt.Errorf("recovery: migrate: %w", err)
-	}
-	return m.rep, nil
+	return m.rep, j.finish(err)
 }
 
 type migration struct {
+	*job
 	src        source
 	secure     *store.EncryptingStore
-	sameServer bool // both aliases use one client: copy expiries exactly
-	o          *options
-
-	mu    sync.Mutex // guards rep, fails and last; serialises progress calls
-	rep   *Report
-	fails failures
-	last  Progress // totals at the last progress call
+	sameServer bool           // both aliases use one client: copy expiries exactly
+	rep        *MigrateReport // guarded by job.mu
 }
 
 // entry states
@@ -339,106 +328,6 @@ func (m *migration) encode(es []entry, live []int) {
 	})
 }
 
-// write stores the encoded entries with SET NX in one pipeline, each with the
-// rest of its TTL.
-func (m *migration) write(ctx context.Context, es []entry, live []int) {
-	ttls := make([]time.Duration, len(es))
-	now := time.Now()
-	out := live[:0]
-	for _, i := range live {
-		e := &es[i]
-		if e.expireAt.IsZero() {
-			out = append(out, i) // ttls[i] == 0: persistent
-			continue
-		}
-		// Whole milliseconds, as PX takes them; less than one left is expired
-		// (0 would make the copy persistent).
-		ttls[i] = e.expireAt.Sub(now).Truncate(time.Millisecond)
-		if ttls[i] <= 0 {
-			e.tok = nil
-			e.skip(SkipExpired)
-			continue
-		}
-		out = append(out, i)
-	}
-	live = out
-	if len(live) == 0 {
-		return
-	}
-	cmds := make([]redis.Cmder, len(live))
-	_, _ = m.secure.Client().Pipelined(ctx, func(p redis.Pipeliner) error {
-		for j, i := range live {
-			if e := &es[i]; e.pxat > 0 {
-				// Same server: the exact expiry, by its own clock.
-				cmds[j] = p.Do(ctx, "set", e.newKey, e.tok, "pxat", e.pxat, "nx")
-			} else {
-				cmds[j] = p.SetNX(ctx, e.newKey, e.tok, ttls[i])
-			}
-		}
-		return nil
-	})
-	for j, i := range live {
-		e := &es[i]
-		switch err := cmds[j].Err(); {
-		case errors.Is(err, redis.Nil): // NX: the key exists
-			e.skip(SkipExists)
-		case err != nil:
-			e.fail(fmt.Errorf("recovery: write: %w", err))
-		case written(cmds[j]):
-			e.state = migrated
-		default:
-			e.skip(SkipExists)
-		}
-	}
-}
-
-// sameClient reports whether a and b are one client of one server (not a
-// cluster, whose nodes have clocks of their own).
-func sameClient(a, b store.Rediser) bool {
-	if _, cluster := a.(interface {
-		ForEachMaster(context.Context, func(context.Context, *redis.Client) error) error
-	}); cluster {
-		return false
-	}
-	return reflect.TypeOf(a).Comparable() && a == b
-}
-
-// written reports whether a SET NX command stored its value.
-func written(c redis.Cmder) bool {
-	switch c := c.(type) {
-	case *redis.BoolCmd:
-		return c.Val()
-	case *redis.Cmd:
-		return c.Val() == "OK"
-	}
-	return false
-}
-
-// exists classifies the encoded entries without writing (dry run).
-func (m *migration) exists(ctx context.Context, es []entry, live []int) {
-	if len(live) == 0 {
-		return
-	}
-	cmds := make([]*redis.IntCmd, len(live))
-	_, _ = m.secure.Client().Pipelined(ctx, func(p redis.Pipeliner) error {
-		for j, i := range live {
-			cmds[j] = p.Exists(ctx, es[i].newKey)
-		}
-		return nil
-	})
-	for j, i := range live {
-		e := &es[i]
-		switch n, err := cmds[j].Result(); {
-		case err != nil:
-			e.fail(fmt.Errorf("recovery: check secure key: %w", err))
-		case n == 0:
-			e.state = migrated
-		default:
-			e.skip(SkipExists)
-		}
-	}
-}
-
 // account adds a batch to the report.
 func (m *migration) account(es []entry) {
 	m.mu.Lock()
@@ -455,7 +344,7 @@ func (m *migration) account(es []entry) {
 			r.SkippedBy[e.reason]++
 		case failed:
 			r.Failed++
-			m.fails.add(e.oldKey, e.err)
+			m.failure(e.oldKey, e.err)
 		}
 		switch e.clear {
 		case clrDeleted:
@@ -471,7 +360,7 @@ func (m *migration) account(es []entry) {
 			r.Conflicts++
 		case clrDeleteFailed:
 			r.DeleteFailed++
-			m.fails.add(e.oldKey, e.delErr)
+			m.failure(e.oldKey, e.delErr)
 		}
 		if (e.clear == clrKept || e.clear == clrConflict) && len(r.ConflictKeys) < m.o.samples {
 			r.ConflictKeys = append(r.ConflictKeys, e.oldKey)
@@ -482,15 +371,8 @@ func (m *migration) account(es []entry) {
 // progress calls the progress callback with the totals of the batches done,
 // if they changed since the last call.
 func (m *migration) progress() {
-	if m.o.progress == nil {
-		return
-	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r := m.rep
-	p := Progress{Scanned: r.Scanned, Migrated: r.Migrated, Skipped: r.Skipped, Failed: r.Failed}
-	if p != m.last {
-		m.last = p
-		m.o.progress(p)
-	}
+	m.job.progress(Progress{Scanned: r.Scanned, Migrated: r.Migrated, Skipped: r.Skipped, Failed: r.Failed})
 }

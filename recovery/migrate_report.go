@@ -7,13 +7,12 @@ import (
 	"time"
 )
 
-// Report is the outcome of Migrate and MigrateFrom. Scanned equals Migrated +
-// Skipped + Failed. It holds counts and key names, never values.
-type Report struct {
-	// Scanned counts the keys SCAN returned under the old prefix (or, for
-	// MigrateFrom, matching a pattern). SCAN may return a key twice; the
-	// second time it is skipped as SkipExists.
-	Scanned int
+// MigrateReport is the outcome of Migrate and MigrateFrom. Scanned equals
+// Migrated + Skipped + Failed. It holds counts and key names, never values.
+// A key SCAN returns twice is skipped the second time (SkipExists, or
+// SkipExpired once cleared).
+type MigrateReport struct {
+	Summary
 	// Migrated counts the entries written to the secure alias (in a dry
 	// run: those whose secure key did not exist). When the client retries a
 	// pipeline that timed out after Redis ran it, the retried writes find
@@ -23,9 +22,8 @@ type Report struct {
 	// Skipped counts the keys left alone; SkippedBy breaks it down.
 	Skipped   int
 	SkippedBy map[SkipReason]int
-	// Failed counts the entries that could not be migrated; their old
-	// entries are never deleted.
-	Failed int
+	// Failed (in Summary) counts the entries that could not be migrated;
+	// their old entries are never deleted.
 	// Deleted counts the old entries deleted (WithClearOld), including
 	// those already gone when their turn came.
 	Deleted int
@@ -52,12 +50,6 @@ type Report struct {
 	// before it) failed although their encrypted copy is in place; they
 	// are also in Failures.
 	DeleteFailed int
-	// Failures lists up to MaxFailures failed keys, in the order met;
-	// FailuresOmitted counts the rest.
-	Failures        []Failure
-	FailuresOmitted int
-	DryRun          bool
-	Duration        time.Duration
 }
 
 // Clean reports whether the run left nothing to do: no entry failed, no
@@ -65,13 +57,13 @@ type Report struct {
 // conflict or because it changed during the run. A run that stopped early
 // (Migrate returned an error) is not complete whatever Clean says. A command
 // line tool should exit non-zero when Clean is false.
-func (r *Report) Clean() bool {
+func (r *MigrateReport) Clean() bool {
 	return r.Failed == 0 && r.DeleteFailed == 0 && r.Conflicts == 0 && r.Kept == 0
 }
 
 // String summarises the report on one line, without values; conflicting
 // keys follow on a second line.
-func (r *Report) String() string {
+func (r *MigrateReport) String() string {
 	var b strings.Builder
 	if r.DryRun {
 		b.WriteString("dry run: ")

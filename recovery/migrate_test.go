@@ -25,7 +25,7 @@ import (
 
 // checkSums checks the invariant Scanned = Migrated + Skipped + Failed and
 // that SkippedBy adds up to Skipped.
-func checkSums(t *testing.T, name string, rep *recovery.Report) {
+func checkSums(t *testing.T, name string, rep *recovery.MigrateReport) {
 	t.Helper()
 	if rep.Scanned != rep.Migrated+rep.Skipped+rep.Failed {
 		t.Errorf("%s: scanned %d != migrated %d + skipped %d + failed %d", name, rep.Scanned, rep.Migrated, rep.Skipped, rep.Failed)

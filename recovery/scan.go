@@ -57,3 +57,42 @@ func scanPatterns(ctx context.Context, c store.Rediser, patterns []string, count
 	}
 	return node(ctx, c)
 }
+
+// scanner returns a store that scans s's keys with the batch size as COUNT.
+// It shares s's client, codec and key scheme; only ScanKeys is used.
+func scanner(s *store.EncryptingStore, batch int) (*store.EncryptingStore, error) {
+	return store.NewRedis(s.Client(), s.Codec(), s.Keys(), store.WithScanCount(int64(batch)))
+}
+
+// forChunks calls fn with successive slices of keys of at most n, so a SCAN
+// page larger than the batch size (COUNT is only a hint) is split.
+func forChunks(keys []string, n int, fn func([]string) error) error {
+	for len(keys) > 0 {
+		k := keys[:min(n, len(keys))]
+		keys = keys[len(k):]
+		if err := fn(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scanBatches calls fn with successive batches of at most n of s's keys, as
+// SCAN finds them (every master on a cluster). ctx is checked between batches;
+// a batch that has started runs to its end (fn gets a context that ctx's
+// cancellation does not reach), so the counts in a report stay exact.
+func scanBatches(ctx context.Context, s *store.EncryptingStore, n int, fn func(ctx context.Context, keys []string)) error {
+	scan, err := scanner(s, n)
+	if err != nil {
+		return err
+	}
+	return scan.ScanKeys(ctx, func(ctx context.Context, _ store.Rediser, keys []string) error {
+		return forChunks(keys, n, func(keys []string) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			fn(context.WithoutCancel(ctx), keys)
+			return nil
+		})
+	})
+}

@@ -45,7 +45,7 @@ type Source struct {
 // Errors: ErrNilStore and ErrNoClient for secure, ErrNoClient for a nil
 // src.Client, ErrNoPatterns, ErrUnknownFormat, an invalid option, and, when
 // the run stops early, the partial report with an error wrapping the cause.
-func MigrateFrom(ctx context.Context, src Source, secure *store.EncryptingStore, opts ...Option) (*Report, error) {
+func MigrateFrom(ctx context.Context, src Source, secure *store.EncryptingStore, opts ...Option) (*MigrateReport, error) {
 	if err := checkStore(secure, "secure alias"); err != nil {
 		return nil, err
 	}

@@ -72,7 +72,7 @@ an entry failed (failures are listed on stderr, or in the JSON report).`,
 				fmt.Fprintf(e.stdout, "migrating %s (%s) into %s (prefix %s)\n", display(dr.OldCacheName),
 					source, display(name), strconv.Quote(secure.Keys().Prefix()))
 			}
-			var report *recovery.Report
+			var report *recovery.MigrateReport
 			if old != nil {
 				report, err = recovery.Migrate(ctx, old, secure, opts...)
 			} else {

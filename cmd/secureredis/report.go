@@ -70,7 +70,7 @@ func summary(command, alias string, scanned, failed int, fs []recovery.Failure, 
 	return s
 }
 
-func migrateOutput(r *recovery.Report, oldAlias, alias string) *jobOutput {
+func migrateOutput(r *recovery.MigrateReport, oldAlias, alias string) *jobOutput {
 	type migrateJSON struct {
 		*jobSummary
 		OldAlias     string         `json:"old_alias"`
