@@ -37,7 +37,7 @@ type MigrateReport struct {
 	// the application wrote the secure alias, or writers updated the old
 	// alias after it was copied. Both values are kept; WithPrefer resolves
 	// them on a later run. In a dry run: the conflicts a real run would
-	// report.
+	// report. A key SCAN returns twice is counted twice.
 	Conflicts int
 	// Resolved counts the conflicts WithPrefer resolved (in a dry run: would
 	// resolve): the old entry was deleted, after its value replaced the

@@ -201,10 +201,11 @@ func WithSamples(n int) Option {
 	}
 }
 
-// Progress is the running totals passed to the WithProgress callback. For
-// Rotate, Migrated counts rotated entries and Skipped every entry left as it
-// is (current, undecryptable, rewritten meanwhile, vanished); for Audit,
-// Migrated is always 0 and Skipped counts every key handled without error.
+// Progress is the running totals passed to the WithProgress callback.
+// Migrated counts the entries the job did its work on ("done"): migrated by
+// Migrate and MigrateFrom, rotated by Rotate, always 0 for Audit. Skipped
+// counts every entry left as it is: for Rotate current, undecryptable,
+// rewritten meanwhile or vanished; for Audit every key handled without error.
 type Progress struct {
 	Scanned, Migrated, Skipped, Failed int
 }
