@@ -82,7 +82,7 @@ func (c *command) run(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return fmt.Errorf("%w: %v", errUsage, flagError(err))
 	}
 	if e.timeout < 0 {
 		return fmt.Errorf("%w: --timeout must not be negative, got %v", errUsage, e.timeout)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strconv"
@@ -119,4 +121,43 @@ func displayValue(w io.Writer, v string) string {
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// flagError rewrites an error of the flag package so that it names the flag
+// but never the value given: a secret pasted into the wrong flag (--ttl
+// instead of the value) must not reach the terminal, logs or CI output.
+// Other errors pass through unchanged.
+func flagError(err error) error {
+	msg := err.Error()
+	for _, head := range []string{"invalid value ", "invalid boolean value "} {
+		rest, ok := strings.CutPrefix(msg, head)
+		if !ok {
+			continue
+		}
+		quoted, qerr := strconv.QuotedPrefix(rest)
+		if qerr != nil {
+			return errors.New("invalid flag value (not shown)")
+		}
+		rest = strings.TrimPrefix(strings.TrimPrefix(rest[len(quoted):], " for flag -"), " for -")
+		name, _, _ := strings.Cut(rest, ":")
+		return fmt.Errorf("invalid value for flag -%s (the value is not shown; see --help for what it takes)", flagName(name))
+	}
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		return fmt.Errorf("flag provided but not defined: -%s", flagName(name))
+	}
+	return err
+}
+
+// flagName returns name if it looks like a flag name, or a placeholder: an
+// unknown "flag" may be a secret typed after a stray dash.
+func flagName(name string) string {
+	if len(name) > 32 {
+		return "(a long name, not shown)"
+	}
+	for _, r := range name {
+		if !(r == '-' || r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return "(a name with other characters, not shown)"
+		}
+	}
+	return name
 }

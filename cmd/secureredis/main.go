@@ -136,7 +136,7 @@ func errorText(err error) string {
 
 // usageError reports a bad global flag.
 func usageError(e *env, err error) error {
-	err = fmt.Errorf("%w: %v", errUsage, err)
+	err = fmt.Errorf("%w: %v", errUsage, flagError(err))
 	fmt.Fprintf(e.stderr, "secureredis: %s\n", errorText(err))
 	writeUsage(e.stderr)
 	return err
