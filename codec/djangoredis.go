@@ -216,7 +216,7 @@ func toDjangoJSON(v any, depth int) (any, error) {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return nil, fmt.Errorf("%w: json: non-finite float", ErrUnsupportedValue)
 		}
-		return x, nil
+		return pyFloat(x), nil
 	case float32:
 		return toDjangoJSON(float64(x), depth)
 	case []byte, Set, FrozenSet:
@@ -293,6 +293,20 @@ func toDjangoJSON(v any, depth int) (any, error) {
 		return out, nil
 	}
 	return v, nil // structs and other maps: encoding/json's own rules
+}
+
+// pyFloat is a float64 written as Python's json.dumps writes a float: always
+// with a fraction or an exponent ("3.0", not "3"), so that it reads back as
+// a float, not an int.
+type pyFloat float64
+
+// MarshalJSON implements json.Marshaler.
+func (f pyFloat) MarshalJSON() ([]byte, error) {
+	b := strconv.AppendFloat(nil, float64(f), 'g', -1, 64)
+	if !bytes.ContainsAny(b, ".e") {
+		b = append(b, ".0"...)
+	}
+	return b, nil
 }
 
 // djangoISODateTime formats t as DjangoJSONEncoder does: isoformat() cut to
