@@ -17,8 +17,11 @@ import (
 // removed); versions are not negative; timeouts are positive or never;
 // serializers are known and match the keys (raw without keys, native and json
 // with); a cluster uses database 0; and data_recovery names another opened
-// alias, an old prefix different from the alias's own, on an alias with
-// secret keys. Key prefixes may be empty (Django's default). It does no I/O.
+// alias, an old prefix different from the alias's own (or old key
+// patterns, and a known old format), on an alias with secret keys; max_age
+// only with secret keys; and no two key spaces that a command may read or
+// delete share a key on one database (see overlaps). Key prefixes may be
+// empty (Django's default). It does no I/O.
 func (c *Config) Validate() error {
 	if c == nil || len(c.Caches) == 0 {
 		return configErr("caches", "no caches configured")
