@@ -92,6 +92,7 @@ type EncryptingStore struct {
 	fallback Fallback
 	until    time.Time
 	now      func() time.Time
+	api      apiState // Django cache API state (api.go)
 }
 
 var (
