@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -140,17 +141,20 @@ func TestIncrTwoProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 	var cmds []*exec.Cmd
+	var outs []*bytes.Buffer
 	for range 2 {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestIncrChildProcess$", "-test.count=1")
 		cmd.Env = append(os.Environ(), incrProcAddr+"="+srv.Addr)
+		out := new(bytes.Buffer)
+		cmd.Stdout, cmd.Stderr = out, out
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		cmds = append(cmds, cmd)
+		cmds, outs = append(cmds, cmd), append(outs, out)
 	}
-	for _, cmd := range cmds {
+	for i, cmd := range cmds {
 		if err := cmd.Wait(); err != nil {
-			t.Fatalf("child: %v", err)
+			t.Fatalf("child: %v\n%s", err, outs[i])
 		}
 	}
 	if v, err := s.Get(t.Context(), "procs"); err != nil || v != int64(1000+2*16*40) {

@@ -13,13 +13,16 @@ import (
 
 var (
 	// casScript replaces the value of KEYS[1] by ARGV[2] only if it is still
-	// exactly the token ARGV[1], keeping its TTL; 1 when it did.
+	// exactly the token ARGV[1], keeping its TTL, and returns 1; otherwise it
+	// returns the current value (nil when the key is gone), so that a retry
+	// needs no extra GET.
 	casScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then
+local cur = redis.call('GET', KEYS[1])
+if cur == ARGV[1] then
   redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
   return 1
 end
-return 0`)
+return cur`)
 	// cadScript deletes KEYS[1] only if its value is exactly ARGV[1]; 1 when
 	// it did.
 	cadScript = redis.NewScript(`
@@ -55,16 +58,36 @@ func (s *EncryptingStore) Incr(ctx context.Context, key string, delta int64, opt
 	if err != nil {
 		return 0, err
 	}
+	tok, err := s.client.Get(ctx, sk).Bytes()
 	for attempt := 0; ; attempt++ {
-		done, n, err := s.incrOnce(ctx, key, sk, delta, o.create)
+		if isNil(err) {
+			tok, err = nil, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+		var done bool
+		var n int64
+		done, n, tok, err = s.incrOnce(ctx, key, sk, tok, delta, o.create)
 		if err != nil || done {
 			return n, err
+		}
+		// The first retries go at once with the token the script returned,
+		// which is fresh; later ones back off, and then read it again.
+		if attempt < immediateRetries {
+			s.api.retries.Add(1)
+			continue
 		}
 		if err := s.retry(ctx, attempt); err != nil {
 			return 0, fmt.Errorf("store: incr: %w", err)
 		}
+		tok, err = s.client.Get(ctx, sk).Bytes()
 	}
 }
+
+// immediateRetries is how many lost compare-and-sets Incr retries at once,
+// with the token the script returned, before it backs off.
+const immediateRetries = 3
 
 // Decr subtracts delta from the integer stored under key, as Incr adds.
 func (s *EncryptingStore) Decr(ctx context.Context, key string, delta int64, opts ...CallOption) (int64, error) {
@@ -74,43 +97,62 @@ func (s *EncryptingStore) Decr(ctx context.Context, key string, delta int64, opt
 	return s.Incr(ctx, key, -delta, opts...)
 }
 
-// incrOnce makes one compare-and-set attempt; done is false when it lost.
-func (s *EncryptingStore) incrOnce(ctx context.Context, key, sk string, delta int64, create bool) (done bool, n int64, err error) {
-	tok, err := s.client.Get(ctx, sk).Bytes()
-	if isNil(err) {
+// incrOnce makes one compare-and-set attempt on tok, the token read (nil: the
+// key is missing). done is false when it lost; then next is the token now
+// stored (nil when the key is gone).
+func (s *EncryptingStore) incrOnce(ctx context.Context, key, sk string, tok []byte, delta int64, create bool) (done bool, n int64, next []byte, err error) {
+	if tok == nil {
 		if !create {
-			return false, 0, missing()
+			return false, 0, nil, missing()
 		}
 		newTok, err := s.codec.Encode(sk, delta)
 		if err != nil {
-			return false, 0, err
+			return false, 0, nil, err
 		}
 		s.api.casOps.Add(1)
 		ok, err := s.client.SetNX(ctx, sk, newTok, s.defaults.Expiration).Result()
-		return ok, delta, err
-	}
-	if err != nil {
-		return false, 0, err
+		if err != nil || ok {
+			return ok, delta, nil, err
+		}
+		next, err = s.client.Get(ctx, sk).Bytes()
+		if isNil(err) {
+			err = nil
+		}
+		return false, 0, next, err
 	}
 	v, err := s.decode(ctx, key, sk, tok)
 	if err != nil {
-		return false, 0, err
+		return false, 0, nil, err
 	}
 	cur, err := toInt64(v)
 	if err != nil {
-		return false, 0, err
+		return false, 0, nil, err
 	}
 	sum, ok := addInt64(cur, delta)
 	if !ok {
-		return false, 0, fmt.Errorf("%w: %d + %d", ErrOverflow, cur, delta)
+		return false, 0, nil, fmt.Errorf("%w: %d + %d", ErrOverflow, cur, delta)
 	}
 	newTok, err := s.codec.Encode(sk, sum)
 	if err != nil {
-		return false, 0, err
+		return false, 0, nil, err
 	}
 	s.api.casOps.Add(1)
-	swapped, err := scriptBool(s.runScript(ctx, casScript, []string{sk}, tok, newTok))
-	return swapped, sum, err
+	res, err := s.runScript(ctx, casScript, []string{sk}, tok, newTok).Result()
+	switch r := res.(type) {
+	case int64:
+		if err == nil && r == 1 {
+			return true, sum, nil, nil
+		}
+	case string:
+		return false, 0, []byte(r), nil
+	}
+	if isNil(err) {
+		return false, 0, nil, nil // deleted meanwhile
+	}
+	if err == nil {
+		err = fmt.Errorf("store: incr: unexpected script reply %T", res)
+	}
+	return false, 0, nil, err
 }
 
 // retry counts a lost compare-and-set and sleeps before the next attempt, or
@@ -124,8 +166,9 @@ func (s *EncryptingStore) retry(ctx context.Context, attempt int) error {
 	if attempt+1 >= maxTry {
 		return ErrConflict
 	}
-	// Full jitter over an exponential window: 50µs, 100µs, ... capped at 5ms.
-	window := 50 * time.Microsecond << min(attempt, 7)
+	// Full jitter over an exponential window: 50µs, 100µs, ... capped at
+	// about 50ms.
+	window := 50 * time.Microsecond << min(attempt, 10)
 	t := time.NewTimer(rand.N(window) + time.Microsecond)
 	defer t.Stop()
 	select {
