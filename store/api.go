@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync/atomic"
+	"time"
 
 	gocachestore "github.com/eko/gocache/lib/v4/store"
 	"github.com/redis/go-redis/v9"
@@ -123,6 +125,27 @@ func (s *EncryptingStore) redisKey(key string, o callOptions) (string, error) {
 		return "", ErrNotSupported
 	}
 	return s.keys.KeyVersion(key, s.version(o)), nil
+}
+
+// writeOptions applies gocache's write options over the store's defaults,
+// as Set does: a negative expiration chosen by the call is
+// ErrInvalidExpiration; math.MinInt64 is the store's mark for an expiration
+// nobody chose (no expiry on Redis).
+func (s *EncryptingStore) writeOptions(options []gocachestore.Option) (*gocachestore.Options, error) {
+	o := gocachestore.ApplyOptionsWithDefault(&s.defaults, options...)
+	if o.Expiration < 0 && o.Expiration != math.MinInt64 {
+		return nil, ErrInvalidExpiration
+	}
+	return o, nil
+}
+
+// ttlOf is the expiration to write to Redis for o: an unset (negative) one
+// is no expiry.
+func ttlOf(o *gocachestore.Options) time.Duration {
+	if o.Expiration < 0 {
+		return NoExpiration
+	}
+	return o.Expiration
 }
 
 // isNil reports whether err is a Redis nil reply.

@@ -110,7 +110,7 @@ func (s *EncryptingStore) incrOnce(ctx context.Context, key, sk string, tok []by
 			return false, 0, nil, err
 		}
 		s.api.casOps.Add(1)
-		ok, err := s.client.SetNX(ctx, sk, newTok, s.defaults.Expiration).Result()
+		ok, err := s.client.SetNX(ctx, sk, newTok, ttlOf(&s.defaults)).Result()
 		if err != nil || ok {
 			return ok, delta, nil, err
 		}

@@ -66,7 +66,7 @@ func (s *EncryptingStore) getOrSet(ctx context.Context, key string, fn func(cont
 	}
 	for attempt := 0; ; attempt++ {
 		s.api.casOps.Add(1)
-		ok, err := s.client.SetNX(ctx, sk, tok, o.Expiration).Result()
+		ok, err := s.client.SetNX(ctx, sk, tok, ttlOf(o)).Result()
 		if err != nil {
 			return nil, err
 		}
@@ -84,7 +84,7 @@ func (s *EncryptingStore) getOrSet(ctx context.Context, key string, fn func(cont
 				return v, nil
 			}
 			s.api.casOps.Add(1)
-			swapped, err := scriptBool(s.runScript(ctx, casSetScript, []string{sk}, cur, tok, ms(o.Expiration)))
+			swapped, err := scriptBool(s.runScript(ctx, casSetScript, []string{sk}, cur, tok, ms(ttlOf(o))))
 			if err != nil {
 				return nil, err
 			}

@@ -83,6 +83,7 @@ var (
 type EncryptingStore struct {
 	codec    Codec
 	keys     *codec.KeyScheme
+	api      apiState // Django cache API state (api.go)
 	client   Rediser                     // set by NewRedis
 	inner    gocachestore.StoreInterface // set by New
 	defaults gocachestore.Options
@@ -92,7 +93,6 @@ type EncryptingStore struct {
 	fallback Fallback
 	until    time.Time
 	now      func() time.Time
-	api      apiState // Django cache API state (api.go)
 }
 
 var (

@@ -44,7 +44,7 @@ func (s *EncryptingStore) SetVersion(ctx context.Context, key string, value any,
 	if err != nil {
 		return err
 	}
-	if err := s.client.Set(ctx, sk, tok, o.Expiration).Err(); err != nil {
+	if err := s.client.Set(ctx, sk, tok, ttlOf(o)).Err(); err != nil {
 		return err
 	}
 	return s.tag(ctx, sk, o)
@@ -66,9 +66,9 @@ func (s *EncryptingStore) encodeAt(sk string, value any, options []gocachestore.
 	if value == nil {
 		return nil, nil, ErrNilValue
 	}
-	o := gocachestore.ApplyOptionsWithDefault(&s.defaults, options...)
-	if o.Expiration < 0 {
-		return nil, nil, ErrInvalidExpiration
+	o, err := s.writeOptions(options)
+	if err != nil {
+		return nil, nil, err
 	}
 	tok, err := s.codec.Encode(sk, value)
 	if err != nil {

@@ -127,7 +127,7 @@ func (s *EncryptingStore) SetXX(ctx context.Context, key string, value any, opti
 	if err != nil {
 		return false, err
 	}
-	ok, err := s.client.SetXX(ctx, sk, tok, o.Expiration).Result()
+	ok, err := s.client.SetXX(ctx, sk, tok, ttlOf(o)).Result()
 	if err != nil || !ok {
 		return false, err
 	}
