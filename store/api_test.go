@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -533,5 +535,48 @@ func TestDjangoAPINotSupported(t *testing.T) {
 		if !errors.Is(err, store.ErrNotSupported) || !errors.Is(err, gocachestore.ErrNotSupported) {
 			t.Errorf("%s = %v, want ErrNotSupported", name, err)
 		}
+	}
+}
+
+// TestGetOrSetSingleflight: concurrent GetOrSet calls for one key in one
+// process share one call of fn, and all get its value.
+func TestGetOrSetSingleflight(t *testing.T) {
+	s, _ := newRedisStore(t)
+	ctx := t.Context()
+	var calls atomic.Int32
+	release := make(chan struct{})
+	fn := func(context.Context) (any, error) {
+		calls.Add(1)
+		<-release
+		return "once", nil
+	}
+	const n = 20
+	var wg sync.WaitGroup
+	results := make(chan any, n)
+	for range n {
+		wg.Go(func() {
+			v, err := s.GetOrSet(ctx, "sf", fn)
+			if err != nil {
+				t.Error(err)
+			}
+			results <- v
+		})
+	}
+	// Let the callers pile up on the first call before it returns.
+	deadline := time.Now().Add(30 * time.Second)
+	for calls.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	close(release)
+	wg.Wait()
+	close(results)
+	for v := range results {
+		if v != "once" {
+			t.Errorf("GetOrSet = %v", v)
+		}
+	}
+	if c := calls.Load(); c != 1 {
+		t.Errorf("fn called %d times, want 1", c)
 	}
 }
