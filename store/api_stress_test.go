@@ -3,6 +3,7 @@ package store_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -187,4 +188,60 @@ func TestIncrChildProcess(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestIncrVersionUnderWrites moves a counter to version 2 while goroutines
+// keep incrementing it at version 1, on a single node and on a cluster (where
+// the two keys lie in different hash slots): every increment that succeeded
+// is in the moved value, and the increments after the move find the key
+// gone.
+func TestIncrVersionUnderWrites(t *testing.T) {
+	for _, topo := range topologies[:2] {
+		t.Run(topo.name, func(t *testing.T) {
+			c := topo.client(t)
+			s, err := store.NewRedis(c, newCodec(t), newKeys(t, "app1:secure"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := t.Context()
+			if err := s.Set(ctx, "mv", 0); err != nil {
+				t.Fatal(err)
+			}
+			var ok atomic.Int64
+			var wg sync.WaitGroup
+			for range 4 {
+				wg.Go(func() {
+					for {
+						_, err := s.Incr(ctx, "mv", 1)
+						if errors.Is(err, store.ErrKeyMissing) {
+							return
+						}
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						ok.Add(1)
+						time.Sleep(time.Millisecond)
+					}
+				})
+			}
+			for ok.Load() < 20 {
+				time.Sleep(time.Millisecond)
+			}
+			v, err := s.IncrVersion(ctx, "mv", 1)
+			if err != nil || v != 2 {
+				t.Fatalf("IncrVersion = %d, %v", v, err)
+			}
+			wg.Wait()
+			got, err := s.GetVersion(ctx, "mv", 2)
+			if err != nil || got != ok.Load() {
+				t.Errorf("moved value = %v, %v; want the %d increments that succeeded", got, err, ok.Load())
+			}
+			if ok, _ := s.HasKey(ctx, "mv"); ok {
+				t.Error("version 1 still there")
+			}
+			attempts, retries := s.CASStats()
+			t.Logf("%d increments before the move; %d compare-and-set attempts, %d retries", got, attempts, retries)
+		})
+	}
 }
