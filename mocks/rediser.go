@@ -42,6 +42,101 @@ func (m *MockRediser) EXPECT() *MockRediserMockRecorder {
 	return m.recorder
 }
 
+// Eval mocks base method.
+func (m *MockRediser) Eval(ctx context.Context, script string, keys []string, args ...any) *redis.Cmd {
+	m.ctrl.T.Helper()
+	varargs := []any{ctx, script, keys}
+	for _, a := range args {
+		varargs = append(varargs, a)
+	}
+	ret := m.ctrl.Call(m, "Eval", varargs...)
+	ret0, _ := ret[0].(*redis.Cmd)
+	return ret0
+}
+
+// Eval indicates an expected call of Eval.
+func (mr *MockRediserMockRecorder) Eval(ctx, script, keys any, args ...any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	varargs := append([]any{ctx, script, keys}, args...)
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Eval", reflect.TypeOf((*MockRediser)(nil).Eval), varargs...)
+}
+
+// EvalRO mocks base method.
+func (m *MockRediser) EvalRO(ctx context.Context, script string, keys []string, args ...any) *redis.Cmd {
+	m.ctrl.T.Helper()
+	varargs := []any{ctx, script, keys}
+	for _, a := range args {
+		varargs = append(varargs, a)
+	}
+	ret := m.ctrl.Call(m, "EvalRO", varargs...)
+	ret0, _ := ret[0].(*redis.Cmd)
+	return ret0
+}
+
+// EvalRO indicates an expected call of EvalRO.
+func (mr *MockRediserMockRecorder) EvalRO(ctx, script, keys any, args ...any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	varargs := append([]any{ctx, script, keys}, args...)
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EvalRO", reflect.TypeOf((*MockRediser)(nil).EvalRO), varargs...)
+}
+
+// EvalSha mocks base method.
+func (m *MockRediser) EvalSha(ctx context.Context, sha1 string, keys []string, args ...any) *redis.Cmd {
+	m.ctrl.T.Helper()
+	varargs := []any{ctx, sha1, keys}
+	for _, a := range args {
+		varargs = append(varargs, a)
+	}
+	ret := m.ctrl.Call(m, "EvalSha", varargs...)
+	ret0, _ := ret[0].(*redis.Cmd)
+	return ret0
+}
+
+// EvalSha indicates an expected call of EvalSha.
+func (mr *MockRediserMockRecorder) EvalSha(ctx, sha1, keys any, args ...any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	varargs := append([]any{ctx, sha1, keys}, args...)
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EvalSha", reflect.TypeOf((*MockRediser)(nil).EvalSha), varargs...)
+}
+
+// EvalShaRO mocks base method.
+func (m *MockRediser) EvalShaRO(ctx context.Context, sha1 string, keys []string, args ...any) *redis.Cmd {
+	m.ctrl.T.Helper()
+	varargs := []any{ctx, sha1, keys}
+	for _, a := range args {
+		varargs = append(varargs, a)
+	}
+	ret := m.ctrl.Call(m, "EvalShaRO", varargs...)
+	ret0, _ := ret[0].(*redis.Cmd)
+	return ret0
+}
+
+// EvalShaRO indicates an expected call of EvalShaRO.
+func (mr *MockRediserMockRecorder) EvalShaRO(ctx, sha1, keys any, args ...any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	varargs := append([]any{ctx, sha1, keys}, args...)
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EvalShaRO", reflect.TypeOf((*MockRediser)(nil).EvalShaRO), varargs...)
+}
+
+// Exists mocks base method.
+func (m *MockRediser) Exists(ctx context.Context, keys ...string) *redis.IntCmd {
+	m.ctrl.T.Helper()
+	varargs := []any{ctx}
+	for _, a := range keys {
+		varargs = append(varargs, a)
+	}
+	ret := m.ctrl.Call(m, "Exists", varargs...)
+	ret0, _ := ret[0].(*redis.IntCmd)
+	return ret0
+}
+
+// Exists indicates an expected call of Exists.
+func (mr *MockRediserMockRecorder) Exists(ctx any, keys ...any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	varargs := append([]any{ctx}, keys...)
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Exists", reflect.TypeOf((*MockRediser)(nil).Exists), varargs...)
+}
+
 // Get mocks base method.
 func (m *MockRediser) Get(ctx context.Context, key string) *redis.StringCmd {
 	m.ctrl.T.Helper()
@@ -54,6 +149,20 @@ func (m *MockRediser) Get(ctx context.Context, key string) *redis.StringCmd {
 func (mr *MockRediserMockRecorder) Get(ctx, key any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Get", reflect.TypeOf((*MockRediser)(nil).Get), ctx, key)
+}
+
+// PTTL mocks base method.
+func (m *MockRediser) PTTL(ctx context.Context, key string) *redis.DurationCmd {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "PTTL", ctx, key)
+	ret0, _ := ret[0].(*redis.DurationCmd)
+	return ret0
+}
+
+// PTTL indicates an expected call of PTTL.
+func (mr *MockRediserMockRecorder) PTTL(ctx, key any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "PTTL", reflect.TypeOf((*MockRediser)(nil).PTTL), ctx, key)
 }
 
 // Pipelined mocks base method.
@@ -99,6 +208,39 @@ func (mr *MockRediserMockRecorder) Scan(ctx, cursor, match, count any) *gomock.C
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Scan", reflect.TypeOf((*MockRediser)(nil).Scan), ctx, cursor, match, count)
 }
 
+// ScriptExists mocks base method.
+func (m *MockRediser) ScriptExists(ctx context.Context, hashes ...string) *redis.BoolSliceCmd {
+	m.ctrl.T.Helper()
+	varargs := []any{ctx}
+	for _, a := range hashes {
+		varargs = append(varargs, a)
+	}
+	ret := m.ctrl.Call(m, "ScriptExists", varargs...)
+	ret0, _ := ret[0].(*redis.BoolSliceCmd)
+	return ret0
+}
+
+// ScriptExists indicates an expected call of ScriptExists.
+func (mr *MockRediserMockRecorder) ScriptExists(ctx any, hashes ...any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	varargs := append([]any{ctx}, hashes...)
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ScriptExists", reflect.TypeOf((*MockRediser)(nil).ScriptExists), varargs...)
+}
+
+// ScriptLoad mocks base method.
+func (m *MockRediser) ScriptLoad(ctx context.Context, script string) *redis.StringCmd {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ScriptLoad", ctx, script)
+	ret0, _ := ret[0].(*redis.StringCmd)
+	return ret0
+}
+
+// ScriptLoad indicates an expected call of ScriptLoad.
+func (mr *MockRediserMockRecorder) ScriptLoad(ctx, script any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ScriptLoad", reflect.TypeOf((*MockRediser)(nil).ScriptLoad), ctx, script)
+}
+
 // Set mocks base method.
 func (m *MockRediser) Set(ctx context.Context, key string, value any, expiration time.Duration) *redis.StatusCmd {
 	m.ctrl.T.Helper()
@@ -125,6 +267,20 @@ func (m *MockRediser) SetNX(ctx context.Context, key string, value any, expirati
 func (mr *MockRediserMockRecorder) SetNX(ctx, key, value, expiration any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SetNX", reflect.TypeOf((*MockRediser)(nil).SetNX), ctx, key, value, expiration)
+}
+
+// SetXX mocks base method.
+func (m *MockRediser) SetXX(ctx context.Context, key string, value any, expiration time.Duration) *redis.BoolCmd {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "SetXX", ctx, key, value, expiration)
+	ret0, _ := ret[0].(*redis.BoolCmd)
+	return ret0
+}
+
+// SetXX indicates an expected call of SetXX.
+func (mr *MockRediserMockRecorder) SetXX(ctx, key, value, expiration any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SetXX", reflect.TypeOf((*MockRediser)(nil).SetXX), ctx, key, value, expiration)
 }
 
 // Unlink mocks base method.

@@ -14,6 +14,13 @@
 // only this store's keys, set-if-absent, GetWithTTL in one round trip, and
 // key scans. New decorates any other gocache store, typically an in-memory one.
 //
+// On NewRedis stores, Django's cache API beyond get and set is there too,
+// atomic on encrypted values: TTL, Touch, Expire, Persist, HasKey, SetXX,
+// KeysMatching and IterKeys (Django's keys and iter_keys), DeletePattern,
+// Incr and Decr (a compare-and-set in Lua, retried), per-call versions
+// (AtVersion, GetVersion, IncrVersion), GetOrSet (SET NX, singleflight) and
+// Lock. On New stores they return ErrNotSupported.
+//
 // # Security considerations
 //
 // Redis only ever sees key names and Fernet tokens. Key names, value lengths

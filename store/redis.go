@@ -18,6 +18,13 @@ type Rediser interface {
 	Scan(ctx context.Context, cursor uint64, match string, count int64) *redis.ScanCmd
 	SMembers(ctx context.Context, key string) *redis.StringSliceCmd
 	Pipelined(ctx context.Context, fn func(redis.Pipeliner) error) ([]redis.Cmder, error)
+
+	// Used by the Django cache API (expiry.go, keys.go, counter.go,
+	// version.go, getorset.go, lock.go).
+	Exists(ctx context.Context, keys ...string) *redis.IntCmd
+	PTTL(ctx context.Context, key string) *redis.DurationCmd
+	SetXX(ctx context.Context, key string, value any, expiration time.Duration) *redis.BoolCmd
+	redis.Scripter
 }
 
 // masterIterator is implemented by *redis.ClusterClient: SCAN must visit every

@@ -81,6 +81,7 @@ var (
 type EncryptingStore struct {
 	codec    Codec
 	keys     *codec.KeyScheme
+	api      apiState                    // Django cache API state (api.go)
 	client   Rediser                     // set by NewRedis
 	inner    gocachestore.StoreInterface // set by New
 	defaults gocachestore.Options        // Expiration is unsetExpiration unless WithDefaultExpiration

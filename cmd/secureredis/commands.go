@@ -37,7 +37,7 @@ type command struct {
 var commands []*command
 
 func init() {
-	commands = []*command{keygenCmd, demoCmd, setCmd, getCmd, migrateCmd, rotateCmd, auditCmd, benchCmd, helpCmd, versionCmd, completionCmd}
+	commands = []*command{keygenCmd, demoCmd, setCmd, getCmd, ttlCmd, touchCmd, incrCmd, keysCmd, deleteCmd, deletePatternCmd, migrateCmd, rotateCmd, auditCmd, benchCmd, helpCmd, versionCmd, completionCmd}
 }
 
 func lookup(name string) *command {
