@@ -44,7 +44,7 @@ var opTable = [256]opFunc{
 	'B':  opBinBytes(4),       // BINBYTES
 	'C':  opBinBytes(1),       // SHORT_BINBYTES
 	0x8e: opBinBytes(8),       // BINBYTES8
-	0x96: opBinBytes(8),       // BYTEARRAY8
+	0x96: opByteArray8,
 	// containers
 	']':  pushNew(func() any { return &pyList{} }),
 	'}':  pushNew(func() any { return &pyDict{} }),
@@ -75,6 +75,8 @@ var opTable = [256]opFunc{
 	'c':  opGlobal,
 	0x93: opStackGlobal,
 	'R':  opReduce,
+	0x81: opNewObj, // uuid.UUID only
+	'b':  opBuild,  // a new uuid.UUID only
 }
 
 func opProto(u *unpickler, _ byte) error {
@@ -206,6 +208,15 @@ func opBinBytes(size int) opFunc {
 		u.push(append([]byte{}, b...))
 		return nil
 	}
+}
+
+// opByteArray8 is BYTEARRAY8: an eight-byte length, then a bytearray.
+func opByteArray8(u *unpickler, op byte) error {
+	if err := opBinBytes(8)(u, op); err != nil {
+		return err
+	}
+	u.stack[len(u.stack)-1] = ByteArray(u.stack[len(u.stack)-1].([]byte))
+	return nil
 }
 
 // fromMark builds a container of the items since the last MARK.
