@@ -1,6 +1,8 @@
 package codec
 
 import (
+	"errors"
+
 	"github.com/secureredis/secureredis/pickle"
 )
 
@@ -9,6 +11,18 @@ import (
 // allow-list, or a value too deep. It is pickle.ErrInvalid. The codec itself
 // reports all of these as ErrInvalidToken.
 var ErrPickle = pickle.ErrInvalid
+
+// ErrUnsupportedType is matched by the decode error of an entry that
+// decrypts and authenticates but holds a Python type outside package
+// pickle's allow-list (a namedtuple, a model instance, any other class): an
+// *UnsupportedTypeError naming the type. It is pickle.ErrUnsupportedType.
+// Such an entry is not ErrInvalidToken: the key is right and nobody tampered
+// with it, the application cached a type Go cannot read.
+var ErrUnsupportedType = pickle.ErrUnsupportedType
+
+// UnsupportedTypeError is pickle.UnsupportedTypeError: its Type names the
+// Python class, quoted and clipped, safe to print.
+type UnsupportedTypeError = pickle.UnsupportedTypeError
 
 // PickleProtocol is the pickle protocol Pickle writes: pickle.Protocol (4).
 const PickleProtocol = pickle.Protocol
@@ -56,3 +70,14 @@ type unsupportedPickle struct{ err error }
 
 func (e unsupportedPickle) Error() string   { return e.err.Error() }
 func (e unsupportedPickle) Unwrap() []error { return []error{ErrUnsupportedValue, e.err} }
+
+// decodeFailure is the error of a payload that decrypted but does not
+// unmarshal: the *UnsupportedTypeError of a Python type outside the
+// allow-list, else ErrInvalidToken.
+func decodeFailure(err error) error {
+	var ute *UnsupportedTypeError
+	if errors.As(err, &ute) {
+		return ute
+	}
+	return ErrInvalidToken
+}
