@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/secureredis/secureredis/codec"
 	"github.com/secureredis/secureredis/internal/pyfernet"
 	"github.com/secureredis/secureredis/internal/redistest"
 )
@@ -42,4 +43,25 @@ func TestGetUnsupportedType(t *testing.T) {
 		t.Errorf("audit:\n%s%s", out, stderr)
 	}
 	noSecrets(t, out, stderr)
+}
+
+// TestJSONPythonTypes: get prints the Python types Django apps cache
+// readably.
+func TestJSONPythonTypes(t *testing.T) {
+	for _, c := range []struct {
+		v    any
+		want string
+	}{
+		{codec.UUID{15: 1}, `"00000000-0000-0000-0000-000000000001"`},
+		{codec.Time{Hour: 8, Minute: 5, Microsecond: 7}, `"08:05:00.000007"`},
+		{codec.ByteArray("ab"), `{"$bytes":"YWI="}`},
+		{codec.OrderedDict{{Key: "b", Value: int64(1)}, {Key: "a", Value: codec.ByteArray("x")}}, `{"a":{"$bytes":"eA=="},"b":1}`},
+		{codec.Dict{{Key: codec.Tuple{int64(1), "a"}, Value: "x"}}, `{"[1 a]":"x"}`},
+		{map[any]any{codec.UUID{}: true}, `{"00000000-0000-0000-0000-000000000000":true}`},
+	} {
+		b, err := marshalJSON(c.v)
+		if err != nil || string(b) != c.want {
+			t.Errorf("marshalJSON(%#v) = %s, %v; want %s", c.v, b, err, c.want)
+		}
+	}
 }
