@@ -28,8 +28,8 @@ var allowed = map[string]reducer{
 		return pyTZ{loc: time.UTC}, nil
 	},
 	"datetime.time":           func(_ *unpickler, args []any) (any, error) { return reduceTime(args) },
-	"pytz._p":                 func(_ *unpickler, args []any) (any, error) { return reducePytz(args) },
-	"zoneinfo.ZoneInfo":       func(_ *unpickler, args []any) (any, error) { return reduceZoneInfo(args) },
+	"pytz._p":                 (*unpickler).reducePytz,
+	"zoneinfo.ZoneInfo":       (*unpickler).reduceZoneInfo,
 	"builtins.getattr":        func(_ *unpickler, args []any) (any, error) { return reduceGetattr(args) },
 	"collections.OrderedDict": func(_ *unpickler, args []any) (any, error) { return reduceOrderedDict(args) },
 	"uuid.UUID":               func(_ *unpickler, args []any) (any, error) { return nil, pickleErr("uuid.UUID called") },

@@ -13,13 +13,36 @@ import (
 const maxZoneName = 64
 
 // maxCachedZones bounds the zones kept loaded (the IANA database has about
-// 600): past it, a zone is loaded again each time.
-const maxCachedZones = 1024
+// 600 names, a system's zone directory up to three times as many with its
+// posix/ and right/ copies; a few KiB each): past it, a zone is loaded
+// again each time.
+const maxCachedZones = 2048
 
 var (
 	zoneCache  sync.Map // name -> *time.Location
 	zoneCached atomic.Int32
 )
+
+// zoneLoadCost is what loading a zone not yet cached charges to the
+// reader's work budget. A zone that loads is cached, so its cost is paid
+// once per process; a name that does not load (time.LoadLocation searches
+// the system's zone directories, Go's zoneinfo.zip and the embedded
+// database: about 150 µs) fails the pickle, so each Unmarshal pays that at
+// most once.
+const zoneLoadCost = 4096
+
+// loadZoneFor is loadZone for the reader, charging zoneLoadCost to u for a
+// zone not yet cached.
+func (u *unpickler) loadZoneFor(name string) (*time.Location, bool, error) {
+	if l, ok := zoneCache.Load(name); ok {
+		return l.(*time.Location), true, nil
+	}
+	if err := u.charge(zoneLoadCost); err != nil {
+		return nil, false, err
+	}
+	loc, ok := loadZone(name)
+	return loc, ok, nil
+}
 
 // loadZone returns the IANA zone name (Go's time.LoadLocation, from the
 // system's zone files or the copy embedded with time/tzdata). The name is
@@ -86,7 +109,7 @@ func zoneKey(loc *time.Location, t time.Time) string {
 // reducePytz is pytz._p (pytz.unpickler): the zone's name, then, for a
 // zone with daylight saving time, the offset, the DST offset (seconds) and
 // the abbreviation in force for the datetime.
-func reducePytz(args []any) (any, error) {
+func (u *unpickler) reducePytz(args []any) (any, error) {
 	if len(args) != 1 && len(args) != 4 {
 		return nil, pickleErr("pytz arguments")
 	}
@@ -94,7 +117,10 @@ func reducePytz(args []any) (any, error) {
 	if !ok {
 		return nil, pickleErr("pytz zone")
 	}
-	loc, ok := loadZone(name)
+	loc, ok, err := u.loadZoneFor(name)
+	if err != nil {
+		return nil, err
+	}
 	if !ok {
 		return nil, pickleErr("pytz zone %s unknown", quoteClip(name))
 	}
@@ -111,7 +137,7 @@ func reducePytz(args []any) (any, error) {
 
 // reduceZoneInfo is zoneinfo.ZoneInfo(key) and ZoneInfo._unpickle(key,
 // from_cache).
-func reduceZoneInfo(args []any) (any, error) {
+func (u *unpickler) reduceZoneInfo(args []any) (any, error) {
 	if len(args) != 1 && len(args) != 2 {
 		return nil, pickleErr("zoneinfo arguments")
 	}
@@ -119,7 +145,10 @@ func reduceZoneInfo(args []any) (any, error) {
 	if !ok {
 		return nil, pickleErr("zoneinfo key") // a ZoneInfo made from a file has none
 	}
-	loc, ok := loadZone(name)
+	loc, ok, err := u.loadZoneFor(name)
+	if err != nil {
+		return nil, err
+	}
 	if !ok {
 		return nil, pickleErr("zoneinfo key %s unknown", quoteClip(name))
 	}
@@ -133,7 +162,7 @@ func reduceGetattr(args []any) (any, error) {
 		g, ok := args[0].(global)
 		attr, ok2 := args[1].(string)
 		if ok && ok2 && g.module == "zoneinfo" && g.name == "ZoneInfo" && attr == "_unpickle" {
-			return global{"zoneinfo", "ZoneInfo._unpickle", func(_ *unpickler, args []any) (any, error) { return reduceZoneInfo(args) }}, nil
+			return global{"zoneinfo", "ZoneInfo._unpickle", (*unpickler).reduceZoneInfo}, nil
 		}
 	}
 	return nil, pickleErr("getattr arguments")
