@@ -30,7 +30,12 @@ const PickleProtocol = pickle.Protocol
 // Pickle is a Serializer speaking Python's pickle through package pickle,
 // restricted to plain data, as Django and django-redis write cache values. It
 // never runs code: see package pickle for the allow-list and for the Go
-// types each Python type decodes to and encodes from. Unmarshal errors match
+// types each Python type decodes to and encodes from (besides plain data:
+// datetime.time as Time, an aware datetime in a pytz or zoneinfo zone as a
+// time.Time in that zone, OrderedDict as OrderedDict, uuid.UUID as UUID, a
+// dict with tuple keys as Dict, bytearray as ByteArray; each written back as
+// the same Python type). A pickle of any other class (a namedtuple, a model
+// instance) decodes to an *UnsupportedTypeError naming it. Unmarshal errors match
 // ErrPickle; Marshal errors match ErrUnsupportedValue (and
 // pickle.ErrUnsupportedValue). Pickle is safe for concurrent use.
 type Pickle struct{}
