@@ -3,8 +3,11 @@ package pickle_test
 import (
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"math"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -59,6 +62,9 @@ func FuzzUnmarshal(f *testing.F) {
 			if !errors.Is(err, pickle.ErrInvalid) {
 				t.Fatalf("error %v does not match ErrInvalid", err)
 			}
+			if strings.HasSuffix(err.Error(), ": internal error") {
+				t.Fatalf("the reader panicked (recovered): %v", err)
+			}
 			return
 		}
 		b, err := pickle.Marshal(v)
@@ -84,6 +90,7 @@ func FuzzUnmarshal(f *testing.F) {
 func FuzzRoundTrip(f *testing.F) {
 	f.Add("héllo", int64(-1)<<40, 1.5, []byte{0, 0xff}, true)
 	f.Add("", int64(math.MaxInt64), math.Inf(-1), []byte(nil), false)
+	paris := mustZone(f, "Europe/Paris")
 	f.Fuzz(func(t *testing.T, s string, i int64, x float64, b []byte, ok bool) {
 		if b == nil {
 			b = []byte{}
@@ -95,6 +102,12 @@ func FuzzRoundTrip(f *testing.F) {
 			"nest":  map[string]any{s: []any{ok}},
 			"dec":   pickle.Decimal("1.5"),
 			"empty": pickle.Tuple{},
+			"ba":    pickle.ByteArray(b),
+			"uuid":  pickle.UUID([]byte(fmt.Sprintf("%016x", uint64(i)))),
+			"clock": pickle.Time{Hour: int(uint64(i) % 24), Minute: int(uint64(i) % 60), Microsecond: int(uint64(i) % 1e6)},
+			"zoned": time.Unix(i%(1<<35), 0).In(paris),
+			"od":    pickle.OrderedDict{{Key: s, Value: i}, {Key: pickle.Tuple{i, s}, Value: b}},
+			"dict":  pickle.Dict{{Key: pickle.Tuple{s, pickle.FrozenSet{i}}, Value: ok}, {Key: b, Value: nil}},
 		}
 		p, err := pickle.Marshal(v)
 		if err != nil {
