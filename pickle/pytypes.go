@@ -77,7 +77,8 @@ type OrderedDict []DictItem
 // tuple, a frozenset or bytes. Pickle decodes such a dict as a Dict (items in
 // the pickle's order) and encodes a Dict as a dict; a dict whose keys are all
 // str still decodes as map[string]any, and one with other keys Go can
-// compare as map[any]any.
+// compare as map[any]any. A pickle Python wrote has no duplicate keys; if a
+// hand-made one has, Dict keeps them all, and Python keeps the last.
 type Dict []DictItem
 
 // UnsupportedTypeError is the error of Unmarshal for a pickle that names a

@@ -83,8 +83,8 @@ type AuditReport struct {
 }
 
 // Clean reports whether the audit read every entry and found neither
-// plaintext nor undecryptable ones. Entries under an older key are clean:
-// the ring still opens them.
+// plaintext nor undecryptable ones. Entries under an older key, and of
+// unsupported types, are clean: the ring still opens them.
 func (r *AuditReport) Clean() bool {
 	return r.Plaintext == 0 && r.PlaintextInt == 0 && r.Undecryptable == 0 && r.Failed == 0
 }
