@@ -13,6 +13,15 @@ type pyUUID struct {
 	built bool
 }
 
+// opByteArray8 is BYTEARRAY8: an eight-byte length, then a bytearray.
+func opByteArray8(u *unpickler, op byte) error {
+	if err := opBinBytes(8)(u, op); err != nil {
+		return err
+	}
+	u.stack[len(u.stack)-1] = ByteArray(u.stack[len(u.stack)-1].([]byte))
+	return nil
+}
+
 // reduceOrderedDict is OrderedDict(): Python pickles an OrderedDict as an
 // empty one, then SETITEMS.
 func reduceOrderedDict(args []any) (any, error) {

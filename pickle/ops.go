@@ -210,15 +210,6 @@ func opBinBytes(size int) opFunc {
 	}
 }
 
-// opByteArray8 is BYTEARRAY8: an eight-byte length, then a bytearray.
-func opByteArray8(u *unpickler, op byte) error {
-	if err := opBinBytes(8)(u, op); err != nil {
-		return err
-	}
-	u.stack[len(u.stack)-1] = ByteArray(u.stack[len(u.stack)-1].([]byte))
-	return nil
-}
-
 // fromMark builds a container of the items since the last MARK.
 func fromMark(build func(items []any) (any, error)) opFunc {
 	return func(u *unpickler, _ byte) error {
