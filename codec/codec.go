@@ -101,7 +101,9 @@ func (c *Codec) Encode(storageKey string, value any) ([]byte, error) {
 }
 
 // Decode returns the value of a token read from storageKey. Every failure is
-// ErrInvalidToken (see its documentation). The token is never modified, so it
+// ErrInvalidToken (see its documentation), except a pickle payload that
+// decrypts but holds a Python type outside package pickle's allow-list: an
+// *UnsupportedTypeError (ErrUnsupportedType). The token is never modified, so it
 // may alias read-only memory.
 func (c *Codec) Decode(storageKey string, token []byte) (any, error) {
 	d, err := c.DecodeDetail(storageKey, token)
@@ -117,7 +119,8 @@ type Decoded struct {
 }
 
 // DecodeDetail is Decode, also telling which key opened the token and when it
-// was made: what key rotation and audits need.
+// was made: what key rotation and audits need. With an
+// *UnsupportedTypeError it still tells the key and time (Value is nil).
 func (c *Codec) DecodeDetail(storageKey string, token []byte) (Decoded, error) {
 	plain, idx, signed, err := c.open(token)
 	if err != nil {
@@ -129,7 +132,7 @@ func (c *Codec) DecodeDetail(storageKey string, token []byte) (Decoded, error) {
 	}
 	v, err := c.unmarshal(kind, payload)
 	if err != nil {
-		return Decoded{}, ErrInvalidToken
+		return Decoded{KeyIndex: idx, Signed: signed, Kind: kind}, decodeFailure(err)
 	}
 	return Decoded{Value: v, KeyIndex: idx, Signed: signed, Kind: kind}, nil
 }

@@ -138,7 +138,9 @@ func (d *Django) Encode(_ string, value any) ([]byte, error) {
 }
 
 // Decode returns the value of a stored entry (see Django for integers in
-// clear). The storage key is not used. Every failure is ErrInvalidToken. The
+// clear). The storage key is not used. Every failure is ErrInvalidToken,
+// except a value that decrypts but holds a Python type outside package
+// pickle's allow-list: an *UnsupportedTypeError (ErrUnsupportedType). The
 // data is never modified.
 func (d *Django) Decode(storageKey string, data []byte) (any, error) {
 	dd, err := d.DecodeDetail(storageKey, data)
@@ -146,7 +148,8 @@ func (d *Django) Decode(storageKey string, data []byte) (any, error) {
 }
 
 // DecodeDetail is Decode, also telling which key opened the token (-1 for an
-// integer in clear) and when it was made. Kind is always IDPickle.
+// integer in clear) and when it was made, also with an
+// *UnsupportedTypeError. Kind is always IDPickle.
 func (d *Django) DecodeDetail(_ string, data []byte) (Decoded, error) {
 	if d.plainInts && d.maxAge == 0 { // an int in clear has no timestamp
 		if v, ok := ParsePlainInt(data); ok {
@@ -164,7 +167,7 @@ func (d *Django) DecodeDetail(_ string, data []byte) (Decoded, error) {
 	v, err := UnmarshalPickle(plain)
 	clear(plain)
 	if err != nil {
-		return Decoded{}, ErrInvalidToken
+		return Decoded{KeyIndex: idx, Signed: signed, Kind: IDPickle}, decodeFailure(err)
 	}
 	return Decoded{Value: v, KeyIndex: idx, Signed: signed, Kind: IDPickle}, nil
 }

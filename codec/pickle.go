@@ -1,6 +1,8 @@
 package codec
 
 import (
+	"errors"
+
 	"github.com/secureredis/secureredis/pickle"
 )
 
@@ -10,13 +12,30 @@ import (
 // reports all of these as ErrInvalidToken.
 var ErrPickle = pickle.ErrInvalid
 
+// ErrUnsupportedType is matched by the decode error of an entry that
+// decrypts and authenticates but holds a Python type outside package
+// pickle's allow-list (a namedtuple, a model instance, any other class): an
+// *UnsupportedTypeError naming the type. It is pickle.ErrUnsupportedType.
+// Such an entry is not ErrInvalidToken: the key is right and nobody tampered
+// with it, the application cached a type Go cannot read.
+var ErrUnsupportedType = pickle.ErrUnsupportedType
+
+// UnsupportedTypeError is pickle.UnsupportedTypeError: its Type names the
+// Python class, quoted and clipped, safe to print.
+type UnsupportedTypeError = pickle.UnsupportedTypeError
+
 // PickleProtocol is the pickle protocol Pickle writes: pickle.Protocol (4).
 const PickleProtocol = pickle.Protocol
 
 // Pickle is a Serializer speaking Python's pickle through package pickle,
 // restricted to plain data, as Django and django-redis write cache values. It
 // never runs code: see package pickle for the allow-list and for the Go
-// types each Python type decodes to and encodes from. Unmarshal errors match
+// types each Python type decodes to and encodes from (besides plain data:
+// datetime.time as Time, an aware datetime in a pytz or zoneinfo zone as a
+// time.Time in that zone, OrderedDict as OrderedDict, uuid.UUID as UUID, a
+// dict with tuple keys as Dict, bytearray as ByteArray; each written back as
+// the same Python type). A pickle of any other class (a namedtuple, a model
+// instance) decodes to an *UnsupportedTypeError naming it. Unmarshal errors match
 // ErrPickle; Marshal errors match ErrUnsupportedValue (and
 // pickle.ErrUnsupportedValue). Pickle is safe for concurrent use.
 type Pickle struct{}
@@ -56,3 +75,14 @@ type unsupportedPickle struct{ err error }
 
 func (e unsupportedPickle) Error() string   { return e.err.Error() }
 func (e unsupportedPickle) Unwrap() []error { return []error{ErrUnsupportedValue, e.err} }
+
+// decodeFailure is the error of a payload that decrypted but does not
+// unmarshal: the *UnsupportedTypeError of a Python type outside the
+// allow-list, else ErrInvalidToken.
+func decodeFailure(err error) error {
+	var ute *UnsupportedTypeError
+	if errors.As(err, &ute) {
+		return ute
+	}
+	return ErrInvalidToken
+}

@@ -25,6 +25,26 @@ type Date = pickle.Date
 // pickle.NaiveDateTime.
 type NaiveDateTime = pickle.NaiveDateTime
 
+// Time is a Python datetime.time: pickle.Time.
+type Time = pickle.Time
+
+// UUID is a Python uuid.UUID: pickle.UUID.
+type UUID = pickle.UUID
+
+// ByteArray is a Python bytearray: pickle.ByteArray.
+type ByteArray = pickle.ByteArray
+
+// DictItem is one key and value of an OrderedDict or a Dict:
+// pickle.DictItem.
+type DictItem = pickle.DictItem
+
+// OrderedDict is a Python collections.OrderedDict: pickle.OrderedDict.
+type OrderedDict = pickle.OrderedDict
+
+// Dict is a Python dict with keys Go cannot use as map keys (tuples,
+// frozensets, bytes): pickle.Dict.
+type Dict = pickle.Dict
+
 // DateOf returns the calendar day of t in t's location (pickle.DateOf).
 func DateOf(t time.Time) Date { return pickle.DateOf(t) }
 

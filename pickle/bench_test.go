@@ -3,6 +3,7 @@ package pickle_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/secureredis/secureredis/pickle"
 )
@@ -35,5 +36,47 @@ func BenchmarkHostilePickle(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkPyTypes decodes a list of 1,000 values of each Python type
+// Django apps cache beyond plain data, with UTC datetimes as the baseline:
+//
+//	go test -run '^$' -bench PyTypes -count 6 ./pickle
+func BenchmarkPyTypes(b *testing.B) {
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		b.Fatal(err)
+	}
+	t0 := time.Date(2024, 7, 1, 12, 0, 0, 0, time.UTC)
+	kinds := []struct {
+		name string
+		at   func(i int) any
+	}{
+		{"datetime-utc", func(i int) any { return t0.Add(time.Duration(i) * time.Hour) }},
+		{"datetime-zoneinfo", func(i int) any { return t0.Add(time.Duration(i) * time.Hour).In(paris) }},
+		{"time", func(i int) any { return pickle.Time{Hour: i % 24, Minute: i % 60} }},
+		{"uuid", func(i int) any { return pickle.UUID{0: byte(i), 15: byte(i >> 8)} }},
+		{"ordereddict", func(i int) any { return pickle.OrderedDict{{Key: "a", Value: i}} }},
+		{"tuple-key-dict", func(i int) any { return pickle.Dict{{Key: pickle.Tuple{i, "a"}, Value: i}} }},
+	}
+	for _, k := range kinds {
+		l := make([]any, 1000)
+		for i := range l {
+			l[i] = k.at(i)
+		}
+		p, err := pickle.Marshal(l)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(k.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(p)))
+			for b.Loop() {
+				if _, err := pickle.Unmarshal(p); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

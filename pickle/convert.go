@@ -1,6 +1,7 @@
 package pickle
 
 import (
+	"fmt"
 	"math/big"
 	"time"
 )
@@ -44,6 +45,11 @@ func (c *converter) convert(v any, depth int) (any, int, error) {
 		cv = x.conv
 	case pyTZ:
 		return nil, 0, pickleErr("tzinfo outside a datetime")
+	case *pyUUID:
+		if !x.built {
+			return nil, 0, pickleErr("UUID without state")
+		}
+		return x.v, uuidSize, c.check(uuidSize)
 	case global:
 		return nil, 0, pickleErr("class %s.%s as a value", x.module, x.name)
 	default:
@@ -126,33 +132,39 @@ func (c *converter) items(in []any, depth int) ([]any, int, error) {
 func (c *converter) dict(d *pyDict, depth int) (any, int, error) {
 	n := len(d.items) / 2
 	size := containerSize(n)
+	if d.ordered {
+		size += orderedDictSize
+	}
 	items := make([]any, len(d.items)) // key, value, ...
-	allStrings := true
+	kind := keyString
 	for i, e := range d.items {
 		v, sz, err := c.convert(e, depth+1)
 		if err != nil {
 			return nil, 0, err
 		}
 		if i%2 == 0 {
-			switch k := v.(type) {
-			case string:
-			case nil, bool, int64, Decimal, Date, NaiveDateTime, time.Time, time.Duration:
-				allStrings = false
-			case float64:
-				if k != k {
-					return nil, 0, pickleErr("NaN dict key")
-				}
-				allStrings = false
-			default:
-				return nil, 0, pickleErr("dict key of type %T", v)
+			k := keyKind(v, 0)
+			if k == keyRefused {
+				return nil, 0, pickleErr("dict key of type %s", goTypeName(v))
 			}
+			kind = max(kind, k)
 		}
 		items[i] = v
 		if size += sz; size > c.limit {
 			return nil, 0, c.check(size)
 		}
 	}
-	if allStrings {
+	switch {
+	case d.ordered || kind == keyItems:
+		out := make([]DictItem, n)
+		for i := range out {
+			out[i] = DictItem{items[2*i], items[2*i+1]}
+		}
+		if d.ordered {
+			return OrderedDict(out), size, nil
+		}
+		return Dict(out), size, nil
+	case kind == keyString:
 		m := make(map[string]any, n)
 		for i := 0; i < len(items); i += 2 {
 			m[items[i].(string)] = items[i+1]
@@ -166,14 +178,33 @@ func (c *converter) dict(d *pyDict, depth int) (any, int, error) {
 	return m, size, nil
 }
 
+// goTypeName names the Go type of a converted value for an error message.
+func goTypeName(v any) string {
+	switch v.(type) {
+	case []any:
+		return "list"
+	case map[string]any, map[any]any, Dict, OrderedDict:
+		return "dict"
+	case Set:
+		return "set"
+	case ByteArray:
+		return "bytearray"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
 // Upper bounds of what Append writes for the fixed-size Python types (see
 // TestScalarSizes).
 const (
-	dateSize     = 32
-	naiveSize    = 48
-	awareSize    = 128
-	durationSize = 48
-	decimalSize  = 32 // plus the text's
+	dateSize  = 32
+	naiveSize = 48
+	awareSize = 256 // a zoneinfo key: at most 64 bytes
+	timeSize  = 256
+	uuidSize  = 64
+	// orderedDictSize is what an OrderedDict writes besides a dict's.
+	orderedDictSize = 32
+	durationSize    = 48
+	decimalSize     = 32 // plus the text's
 )
 
 // scalarSize is at least the length Append writes for v, a value the
@@ -192,6 +223,12 @@ func scalarSize(v any) int {
 		return lenSize(len(x))
 	case []byte:
 		return lenSize(len(x))
+	case ByteArray:
+		return 32 + lenSize(len(x))
+	case Time:
+		return timeSize
+	case UUID:
+		return uuidSize
 	case Date:
 		return dateSize
 	case NaiveDateTime:

@@ -28,5 +28,5 @@ func ExampleUnmarshal_refused() {
 	fmt.Println(err)
 	// Output:
 	// true
-	// pickle: unsupported or malformed pickle: class "os"."system" not allowed
+	// pickle: unsupported Python type "os"."system"
 }

@@ -3,8 +3,11 @@ package pickle_test
 import (
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"math"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -36,6 +39,20 @@ func FuzzUnmarshal(f *testing.F) {
 		}
 		f.Add(b)
 	}
+	for _, v := range pyTypes(f) {
+		b, err := pickle.Marshal(v.go_)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	for _, h := range pyTypeSeeds {
+		b, err := hex.DecodeString(h)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
 	for _, gen := range hostileGens { // the corpus's classes, small
 		f.Add(gen(4 << 10))
 	}
@@ -44,6 +61,9 @@ func FuzzUnmarshal(f *testing.F) {
 		if err != nil {
 			if !errors.Is(err, pickle.ErrInvalid) {
 				t.Fatalf("error %v does not match ErrInvalid", err)
+			}
+			if strings.HasSuffix(err.Error(), ": internal error") {
+				t.Fatalf("the reader panicked (recovered): %v", err)
 			}
 			return
 		}
@@ -70,6 +90,7 @@ func FuzzUnmarshal(f *testing.F) {
 func FuzzRoundTrip(f *testing.F) {
 	f.Add("héllo", int64(-1)<<40, 1.5, []byte{0, 0xff}, true)
 	f.Add("", int64(math.MaxInt64), math.Inf(-1), []byte(nil), false)
+	paris := mustZone(f, "Europe/Paris")
 	f.Fuzz(func(t *testing.T, s string, i int64, x float64, b []byte, ok bool) {
 		if b == nil {
 			b = []byte{}
@@ -81,6 +102,12 @@ func FuzzRoundTrip(f *testing.F) {
 			"nest":  map[string]any{s: []any{ok}},
 			"dec":   pickle.Decimal("1.5"),
 			"empty": pickle.Tuple{},
+			"ba":    pickle.ByteArray(b),
+			"uuid":  pickle.UUID([]byte(fmt.Sprintf("%016x", uint64(i)))),
+			"clock": pickle.Time{Hour: int(uint64(i) % 24), Minute: int(uint64(i) % 60), Microsecond: int(uint64(i) % 1e6)},
+			"zoned": time.Unix(i%(1<<35), 0).In(paris),
+			"od":    pickle.OrderedDict{{Key: s, Value: i}, {Key: pickle.Tuple{i, s}, Value: b}},
+			"dict":  pickle.Dict{{Key: pickle.Tuple{s, pickle.FrozenSet{i}}, Value: ok}, {Key: b, Value: nil}},
 		}
 		p, err := pickle.Marshal(v)
 		if err != nil {
@@ -141,4 +168,16 @@ var pickleSeeds = []string{
 	"8003636461746574696d650a646174650a7100430407e8010171018571025271032e",
 	"80049520000000000000008c086461746574696d65948c0464617465949394430407e8010194859452942e",
 	"80059520000000000000008c086461746574696d65948c0464617465949394430407e8010194859452942e",
+}
+
+// pyTypeSeeds are Python's pickles of the Python types Django apps cache
+// (see pyTypes), at the protocols that write them differently.
+var pyTypeSeeds = []string{
+	"80059521000000000000008c0475756964948c04555549449493942981947d948c03696e74944d393073622e",                                                                                                                                                                                               // UUID(int=12345), protocol 5
+	"63636f70795f7265670a5f7265636f6e7374727563746f720a70300a2863757569640a555549440a70310a635f5f6275696c74696e5f5f0a6f626a6563740a70320a4e7470330a5270340a286470350a56696e740a70360a49370a73622e",                                                                                           // UUID(int=7), protocol 0
+	"8002636461746574696d650a6461746574696d650a7100635f636f646563730a656e636f64650a7101580b00000007c3a807010c0000000000710258060000006c6174696e317103867104527105637079747a0a5f700a710628580c0000004575726f70652f506172697371074d201c4d100e580400000043455354710874710952710a86710b52710c2e", // pytz Europe/Paris, protocol 2
+	"8004957e000000000000008c086461746574696d65948c086461746574696d65949394430a07e88a1b021e00000000948c086275696c74696e73948c07676574617474729493948c087a6f6e65696e666f948c085a6f6e65496e666f9493948c095f756e7069636b6c6594869452948c0c4575726f70652f5061726973944b0186945294869452942e",     // zoneinfo, fold=1, protocol 4
+	"63636f6c6c656374696f6e730a4f726465726564446963740a70300a28745270310a2849310a49320a7470320a635f636f646563730a656e636f64650a70330a2856780a70340a566c6174696e310a70350a7470360a5270370a732e",                                                                                               // OrderedDict([((1, 2), b'x')]), protocol 0
+	"80059517000000000000007d944b018c01619486949601000000000000007a94732e", // {(1, 'a'): bytearray(b'z')}, protocol 5
+	"636461746574696d650a74696d650a710028635f636f646563730a656e636f64650a7101285806000000010203000004710258060000006c6174696e317103747104527105636461746574696d650a74696d657a6f6e650a710628636461746574696d650a74696d6564656c74610a7107284b004b004b0074710852710974710a52710b74710c52710d2e", // time(1, 2, 3, 4, tzinfo=utc), protocol 1
 }

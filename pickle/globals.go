@@ -3,7 +3,6 @@ package pickle
 import (
 	"math"
 	"slices"
-	"strconv"
 	"time"
 )
 
@@ -26,8 +25,16 @@ var allowed = map[string]reducer{
 		if len(args) != 0 {
 			return nil, pickleErr("pytz._UTC arguments")
 		}
-		return pyTZ{time.UTC}, nil
+		return pyTZ{loc: time.UTC}, nil
 	},
+	"datetime.time":           func(_ *unpickler, args []any) (any, error) { return reduceTime(args) },
+	"pytz._p":                 (*unpickler).reducePytz,
+	"zoneinfo.ZoneInfo":       (*unpickler).reduceZoneInfo,
+	"builtins.getattr":        func(_ *unpickler, args []any) (any, error) { return reduceGetattr(args) },
+	"collections.OrderedDict": func(_ *unpickler, args []any) (any, error) { return reduceOrderedDict(args) },
+	"uuid.UUID":               func(_ *unpickler, args []any) (any, error) { return nil, pickleErr("uuid.UUID called") },
+	"builtins.object":         func(_ *unpickler, args []any) (any, error) { return nil, pickleErr("object called") },
+	"copyreg._reconstructor":  func(_ *unpickler, args []any) (any, error) { return reduceReconstructor(args) },
 	"decimal.Decimal": func(_ *unpickler, args []any) (any, error) {
 		if len(args) != 1 {
 			return nil, pickleErr("Decimal arguments")
@@ -40,9 +47,15 @@ var allowed = map[string]reducer{
 	},
 	"builtins.set":       func(u *unpickler, args []any) (any, error) { return u.reduceSet(args, false) },
 	"builtins.frozenset": func(u *unpickler, args []any) (any, error) { return u.reduceSet(args, true) },
-	"builtins.bytearray": func(_ *unpickler, args []any) (any, error) { return reduceBytes(args) },
-	"builtins.bytes":     func(_ *unpickler, args []any) (any, error) { return reduceBytes(args) },
-	"_codecs.encode":     func(_ *unpickler, args []any) (any, error) { return encodeLatin1(args) },
+	"builtins.bytearray": func(_ *unpickler, args []any) (any, error) {
+		b, err := reduceBytes(args)
+		if err != nil {
+			return nil, err
+		}
+		return ByteArray(b.([]byte)), nil
+	},
+	"builtins.bytes": func(_ *unpickler, args []any) (any, error) { return reduceBytes(args) },
+	"_codecs.encode": func(_ *unpickler, args []any) (any, error) { return encodeLatin1(args) },
 }
 
 // lookupGlobal resolves a class or function name against the allow-list,
@@ -59,16 +72,7 @@ func lookupGlobal(mod, name string) (global, error) {
 			return global{mod, name, r}, nil
 		}
 	}
-	return global{}, pickleErr("class %s.%s not allowed", quoteClip(mod), quoteClip(name))
-}
-
-// quoteClip quotes s, at most its first maxGlobalName bytes, for an error
-// message: hostile bytes never reach a log or terminal raw.
-func quoteClip(s string) string {
-	if len(s) > maxGlobalName {
-		return strconv.QuoteToASCII(s[:maxGlobalName]) + "..."
-	}
-	return strconv.QuoteToASCII(s)
+	return global{}, unsupportedType(mod, name)
 }
 
 // call rebuilds the value a REDUCE of g with args makes in Python. Its work
@@ -120,9 +124,9 @@ func reduceTimezone(args []any) (any, error) {
 		}
 	}
 	if off == 0 && name == "" {
-		return pyTZ{time.UTC}, nil
+		return pyTZ{loc: time.UTC}, nil
 	}
-	return pyTZ{time.FixedZone(name, int(off/time.Second))}, nil
+	return pyTZ{loc: time.FixedZone(name, int(off/time.Second))}, nil
 }
 
 // reduceSet is set() and frozenset() of nothing, a list or a tuple.
@@ -232,7 +236,7 @@ func reduceDatetime(args []any) (any, error) {
 	if !ok {
 		return nil, pickleErr("datetime tzinfo")
 	}
-	return time.Date(d.Year, d.Month, d.Day, h, mi, s, us*1000, tz.loc), nil
+	return wallIn(time.Date(d.Year, d.Month, d.Day, h, mi, s, us*1000, time.UTC), tz, b[2]&0x80 != 0), nil
 }
 
 func reduceTimedelta(args []any) (any, error) {

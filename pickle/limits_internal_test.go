@@ -25,6 +25,11 @@ func TestScalarSizes(t *testing.T) {
 		time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC),
 		time.Duration(math.MaxInt64), time.Duration(math.MinInt64), time.Duration(0),
 		Decimal("-1.5E+300"), Decimal(strings.Repeat("9", 300)),
+		UUID{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, UUID{},
+		Time{Hour: 23, Minute: 59, Second: 59, Microsecond: 999999}, Time{Location: time.FixedZone("", -3600)},
+		ByteArray{}, make(ByteArray, 300),
+		time.Date(9999, 12, 31, 23, 59, 59, 999999000, mustZone(t, "America/Argentina/ComodRivadavia")),
+		Time{Hour: 23, Location: mustZone(t, "America/Argentina/ComodRivadavia")},
 	}
 	for _, v := range values {
 		e := encoder{limit: MaxSize}
@@ -58,4 +63,13 @@ func TestWriterCap(t *testing.T) {
 	if _, err := Append(nil, make([]byte, MaxSize)); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("MaxSize bytes: %v, want ErrTooLarge", err)
 	}
+}
+
+func mustZone(tb testing.TB, name string) *time.Location {
+	tb.Helper()
+	loc, ok := loadZone(name)
+	if !ok {
+		tb.Fatalf("zone %s", name)
+	}
+	return loc
 }

@@ -44,7 +44,7 @@ var opTable = [256]opFunc{
 	'B':  opBinBytes(4),       // BINBYTES
 	'C':  opBinBytes(1),       // SHORT_BINBYTES
 	0x8e: opBinBytes(8),       // BINBYTES8
-	0x96: opBinBytes(8),       // BYTEARRAY8
+	0x96: opByteArray8,
 	// containers
 	']':  pushNew(func() any { return &pyList{} }),
 	'}':  pushNew(func() any { return &pyDict{} }),
@@ -75,6 +75,8 @@ var opTable = [256]opFunc{
 	'c':  opGlobal,
 	0x93: opStackGlobal,
 	'R':  opReduce,
+	0x81: opNewObj, // uuid.UUID only
+	'b':  opBuild,  // a new uuid.UUID only
 }
 
 func opProto(u *unpickler, _ byte) error {

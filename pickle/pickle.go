@@ -10,6 +10,11 @@ import (
 // allow-list, or a value too deep.
 var ErrInvalid = errors.New("pickle: unsupported or malformed pickle")
 
+// ErrUnsupportedType is matched by the errors of Unmarshal for a pickle of
+// a Python type outside the allow-list (a namedtuple, any other class): an
+// *UnsupportedTypeError, which names the type. These also match ErrInvalid.
+var ErrUnsupportedType = errors.New("pickle: unsupported Python type")
+
 // ErrUnsupportedValue is matched by every error Append and Marshal return: a
 // Go value with no Python counterpart (see the package doc), or one nested
 // deeper than MaxDepth.

@@ -23,13 +23,19 @@ type (
 	pyDict struct {
 		items []any // key, value, key, value, ...
 		*conv
+		ordered bool // a collections.OrderedDict
 	}
 	pySet struct {
 		items []any
 		*conv
 		frozen bool
 	}
-	pyTZ   struct{ loc *time.Location }
+	// pyTZ is a tzinfo: a zone, and, for pytz's, the offset it pins.
+	pyTZ struct {
+		loc    *time.Location
+		off    int
+		hasOff bool
+	}
 	global struct {
 		module, name string
 		reduce       reducer
@@ -92,7 +98,7 @@ func (u *unpickler) run() (any, error) {
 		}
 		f := opTable[op]
 		if f == nil {
-			// INST, OBJ, NEWOBJ, NEWOBJ_EX, BUILD, EXT1/2/4, PERSID,
+			// INST, OBJ, NEWOBJ_EX, EXT1/2/4, PERSID,
 			// BINPERSID, NEXT_BUFFER, READONLY_BUFFER build arbitrary
 			// objects; anything else is not an opcode.
 			return nil, pickleErr("opcode 0x%02x not supported", op)
@@ -279,6 +285,8 @@ func pyTypeName(v any) string {
 		return "dict"
 	case *pySet:
 		return "set"
+	case *pyUUID:
+		return "UUID"
 	case global:
 		return "class"
 	case nil:

@@ -87,6 +87,16 @@ func (e *encoder) appendValue(dst []byte, v any, depth int) ([]byte, error) {
 		return e.appendDict(dst, len(keys), func(i int) (any, any) { return keys[i], x[keys[i]] }, depth)
 	case time.Time:
 		return e.appendTime(dst, x)
+	case ByteArray:
+		return e.appendByteArray(dst, x)
+	case UUID:
+		return e.appendUUID(dst, x), nil
+	case Time:
+		return e.appendClock(dst, x)
+	case OrderedDict:
+		return e.appendItems(dst, x, true, depth)
+	case Dict:
+		return e.appendItems(dst, x, false, depth)
 	case NaiveDateTime:
 		return e.appendDatetime(dst, x.Time, false)
 	case Date:
@@ -268,7 +278,11 @@ func (e *encoder) appendTuple(dst []byte, t Tuple, depth int) ([]byte, error) {
 }
 
 func (e *encoder) appendDict(dst []byte, n int, at func(int) (any, any), depth int) ([]byte, error) {
-	dst = append(dst, '}')
+	return e.appendSetItems(append(dst, '}'), n, at, depth)
+}
+
+// appendSetItems writes n items by SETITEMS of 1,000, into the dict below.
+func (e *encoder) appendSetItems(dst []byte, n int, at func(int) (any, any), depth int) ([]byte, error) {
 	for lo := 0; lo < n; lo += 1000 {
 		dst = append(dst, '(')
 		for i := lo; i < min(lo+1000, n); i++ {

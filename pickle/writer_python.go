@@ -70,25 +70,16 @@ func (e *encoder) appendDecimal(dst []byte, d Decimal) ([]byte, error) {
 	return append(dst, 0x85, 'R'), nil
 }
 
-// appendTime writes an aware datetime: datetime.timezone.utc for UTC,
-// a fixed datetime.timezone for any other offset.
+// appendTime writes an aware datetime: zoneinfo.ZoneInfo for a time in a
+// named zone (time.LoadLocation's), datetime.timezone.utc for UTC, a fixed
+// datetime.timezone for any other offset. fold is set for the second of two
+// instants with the same wall clock.
 func (e *encoder) appendTime(dst []byte, t time.Time) ([]byte, error) {
 	dst, err := e.appendDatetime(dst, t, true)
 	if err != nil {
 		return nil, err
 	}
-	_, off := t.Zone()
-	dst = e.appendGlobal(dst, "datetime", "timezone")
-	dst = e.appendGlobal(dst, "datetime", "timedelta")
-	days, secs := int64(0), int64(off)
-	if secs < 0 {
-		days, secs = -1, secs+86400
-	}
-	dst = e.appendInt(dst, days)
-	dst = e.appendInt(dst, secs)
-	dst = e.appendInt(dst, 0)
-	dst = append(dst, 0x87, 'R') // timedelta(days, secs, 0)
-	dst = append(dst, 0x85, 'R') // timezone(delta)
+	dst = e.appendTZ(dst, t)
 	return append(dst, 0x86, 'R'), nil
 }
 
@@ -102,6 +93,9 @@ func (e *encoder) appendDatetime(dst []byte, t time.Time, aware bool) ([]byte, e
 	}
 	us := t.Nanosecond() / 1000
 	dst = e.appendGlobal(dst, "datetime", "datetime")
+	if aware && foldOf(t) {
+		mo |= 0x80
+	}
 	dst = e.appendBytes(dst, []byte{byte(y >> 8), byte(y), byte(mo), byte(d), byte(h), byte(mi), byte(s), byte(us >> 16), byte(us >> 8), byte(us)})
 	if aware {
 		return dst, nil

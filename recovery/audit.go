@@ -40,10 +40,20 @@ const (
 	// authenticated; Rotate reports it and leaves it in clear, unless
 	// WithEncryptPlaintextInts is given.
 	ClassPlaintextInt Class = "plaintext-int"
+	// ClassUnsupportedType: a token the ring opens whose value is a Python
+	// type the pickle serializer does not read (a namedtuple, any class
+	// outside package pickle's allow-list): the key is right, Go cannot
+	// read the value (codec.ErrUnsupportedType). Counted by type name in
+	// UnsupportedTypes; clean, as the ring opens it.
+	ClassUnsupportedType Class = "unsupported-type"
 )
 
+// maxUnsupportedTypes bounds the type names AuditReport.UnsupportedTypes
+// keeps; others count under "...".
+const maxUnsupportedTypes = 64
+
 // AuditReport is the outcome of Audit. Scanned equals Current + OldKey +
-// Undecryptable + Plaintext + PlaintextInt + Vanished + Skipped + Failed. It holds counts
+// Undecryptable + Plaintext + PlaintextInt + UnsupportedType + Vanished + Skipped + Failed. It holds counts
 // and key names, never values.
 type AuditReport struct {
 	Summary
@@ -52,6 +62,12 @@ type AuditReport struct {
 	Current, OldKey, Undecryptable, Plaintext int
 	// PlaintextInt counts the entries of ClassPlaintextInt.
 	PlaintextInt int
+	// UnsupportedType counts the entries of ClassUnsupportedType, and
+	// UnsupportedTypes counts them by Python type name (quoted and clipped,
+	// safe to print; at most 64 names, the rest under "..."). These are
+	// also counted in ByKeyIndex.
+	UnsupportedType  int
+	UnsupportedTypes map[string]int
 	// ByKeyIndex counts the decryptable entries by the position in the ring
 	// of the key that opened them (0 is the first key).
 	ByKeyIndex map[int]int
@@ -67,8 +83,8 @@ type AuditReport struct {
 }
 
 // Clean reports whether the audit read every entry and found neither
-// plaintext nor undecryptable ones. Entries under an older key are clean:
-// the ring still opens them.
+// plaintext nor undecryptable ones. Entries under an older key, and of
+// unsupported types, are clean: the ring still opens them.
 func (r *AuditReport) Clean() bool {
 	return r.Plaintext == 0 && r.PlaintextInt == 0 && r.Undecryptable == 0 && r.Failed == 0
 }
@@ -93,9 +109,12 @@ func (r *AuditReport) String() string {
 	if r.PlaintextInt > 0 {
 		fmt.Fprintf(&b, ", plaintext-int %d", r.PlaintextInt)
 	}
+	if r.UnsupportedType > 0 {
+		fmt.Fprintf(&b, ", unsupported-type %d %s", r.UnsupportedType, typeCounts(r.UnsupportedTypes))
+	}
 	fmt.Fprintf(&b, ", undecryptable %d, plaintext %d, vanished %d, skipped %d, failed %d in %v",
 		r.Undecryptable, r.Plaintext, r.Vanished, r.Skipped, r.Failed, r.Duration.Round(time.Millisecond))
-	for _, c := range []Class{ClassUndecryptable, ClassPlaintext, ClassPlaintextInt, ClassOldKey} {
+	for _, c := range []Class{ClassUndecryptable, ClassPlaintext, ClassPlaintextInt, ClassUnsupportedType, ClassOldKey} {
 		if ks := r.Samples[c]; len(ks) > 0 {
 			fmt.Fprintf(&b, "\n  %s: %s", c, strings.Join(quoteKeys(ks), " "))
 		}
@@ -152,6 +171,7 @@ type audEntry struct {
 	state    int
 	class    Class
 	keyIndex int
+	pyType   string // ClassUnsupportedType: the type's name
 	err      error
 }
 
@@ -181,7 +201,7 @@ func (a *audit) batch(ctx context.Context, keys []string) {
 	parallel.For(len(es), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			if e := &es[i]; e.state == audRead {
-				e.class, e.keyIndex = classify(a.c, e.key, e.tok)
+				e.class, e.keyIndex, e.pyType = classify(a.c, e.key, e.tok)
 				e.state = audClassified
 				e.tok = ""
 			}
@@ -191,21 +211,25 @@ func (a *audit) batch(ctx context.Context, keys []string) {
 }
 
 // classify decrypts tok, read from key, and returns its class and, for a
-// decryptable one, the index of the key that opened it.
-func classify(c sealedCodec, key, tok string) (Class, int) {
+// decryptable one, the index of the key that opened it, and for
+// ClassUnsupportedType the Python type's name.
+func classify(c sealedCodec, key, tok string) (Class, int, string) {
 	if _, ok := codec.ParsePlainInt([]byte(tok)); ok { // never a Fernet token
-		return ClassPlaintextInt, -1
+		return ClassPlaintextInt, -1, ""
 	}
 	d, err := c.DecodeDetail(key, []byte(tok))
+	var ute *codec.UnsupportedTypeError
 	switch {
 	case err == nil && d.KeyIndex == 0:
-		return ClassCurrent, 0
+		return ClassCurrent, 0, ""
 	case err == nil:
-		return ClassOldKey, d.KeyIndex
+		return ClassOldKey, d.KeyIndex, ""
+	case errors.As(err, &ute):
+		return ClassUnsupportedType, d.KeyIndex, ute.Type
 	case looksLikeFernet(tok):
-		return ClassUndecryptable, -1
+		return ClassUndecryptable, -1, ""
 	}
-	return ClassPlaintext, -1
+	return ClassPlaintext, -1, ""
 }
 
 // Fernet token layout: version (1) | timestamp (8) | IV (16) | ciphertext
@@ -258,10 +282,34 @@ func (a *audit) account(es []audEntry) {
 			r.Plaintext++
 		case ClassPlaintextInt:
 			r.PlaintextInt++
+		case ClassUnsupportedType:
+			r.UnsupportedType++
+			r.ByKeyIndex[e.keyIndex]++
+			if r.UnsupportedTypes == nil {
+				r.UnsupportedTypes = map[string]int{}
+			}
+			if _, ok := r.UnsupportedTypes[e.pyType]; !ok && len(r.UnsupportedTypes) >= maxUnsupportedTypes {
+				e.pyType = "..."
+			}
+			r.UnsupportedTypes[e.pyType]++
 		}
 		if len(r.Samples[e.class]) < a.o.samples {
 			r.Samples[e.class] = append(r.Samples[e.class], e.key)
 		}
 	}
 	a.progress(Progress{Scanned: r.Scanned, Skipped: r.Scanned - r.Failed, Failed: r.Failed})
+}
+
+// typeCounts lists Python type names and their counts, sorted by name:
+// ("__main__"."Point": 2).
+func typeCounts(m map[string]int) string {
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for i, n := range names {
+		names[i] = fmt.Sprintf("%s: %d", n, m[n])
+	}
+	return "(" + strings.Join(names, ", ") + ")"
 }

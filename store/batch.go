@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -27,7 +26,8 @@ type Result struct {
 	// Err is nil on a hit. A missing key is gocache's store.NotFound (match
 	// it with errors.Is(err, store.NotFound{}) from gocache); an entry that
 	// does not decrypt is also a NotFound, whose cause matches
-	// codec.ErrInvalidToken, and is counted in DecryptFailures like a Get.
+	// codec.ErrInvalidToken (codec.ErrUnsupportedType for a Python type Go
+	// cannot read), and is counted in DecryptFailures like a Get.
 	// Anything else is the Redis (or inner store) error for that key.
 	Err error
 }
@@ -129,7 +129,7 @@ func (s *EncryptingStore) getMany(ctx context.Context, keys []string, mode batch
 			}
 			v, err := s.codec.Decode(sks[i], toks[i])
 			if err != nil {
-				res[i].Err = gocachestore.NotFoundWithCause(fmt.Errorf("store: entry does not decrypt: %w", err))
+				res[i].Err = gocachestore.NotFoundWithCause(decodeError(err))
 				continue
 			}
 			res[i].Value = v

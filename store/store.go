@@ -70,7 +70,10 @@ var (
 // decrypt (wrong key, tampered, moved from another key, plaintext, expired
 // under the codec's max age) is also reported as a NotFound, whose cause
 // matches codec.ErrInvalidToken, so the application recomputes and overwrites
-// it; each such failure is counted (DecryptFailures) and passed to the hook set
+// it. An entry that decrypts but holds a Python type the pickle serializer
+// does not read (a namedtuple, any class outside its allow-list) is a
+// NotFound too, whose cause matches codec.ErrUnsupportedType instead and is a
+// *codec.UnsupportedTypeError naming the type. Each such failure is counted (DecryptFailures) and passed to the hook set
 // by WithDecryptFailureHook. A key that is not a string is ErrInvalidKey.
 //
 // Keys outside the prefix are never read, written or deleted: Clear removes
@@ -293,9 +296,19 @@ func (s *EncryptingStore) decode(ctx context.Context, key, storageKey string, to
 		if s.onFail != nil {
 			s.onFail(ctx, key)
 		}
-		return nil, gocachestore.NotFoundWithCause(fmt.Errorf("store: entry does not decrypt: %w", err))
+		return nil, gocachestore.NotFoundWithCause(decodeError(err))
 	}
 	return v, nil
+}
+
+// decodeError is the cause of a NotFound for an entry that does not decode:
+// it does not decrypt, or (codec.ErrUnsupportedType) it decrypts but holds a
+// Python type Go cannot read, whose name the error carries.
+func decodeError(err error) error {
+	if errors.Is(err, codec.ErrUnsupportedType) {
+		return fmt.Errorf("store: entry holds an unsupported type: %w", err)
+	}
+	return fmt.Errorf("store: entry does not decrypt: %w", err)
 }
 
 // tokenBytes returns the bytes of a token returned by an inner store, which

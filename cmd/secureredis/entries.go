@@ -14,6 +14,7 @@ import (
 	gocachestore "github.com/eko/gocache/lib/v4/store"
 
 	"github.com/secureredis/secureredis"
+	"github.com/secureredis/secureredis/codec"
 	"github.com/secureredis/secureredis/store"
 )
 
@@ -154,7 +155,8 @@ var getCmd = &command{
 	Long: `Print the value stored under KEY in the alias. Strings and bytes are printed
 as they are to a pipe or a file (escaped on a terminal); other values, and
 every value with --json, as JSON in the shape set --json reads back (see
-README). Exit status 1 when the key is not found.`,
+README). Exit status 1 when the key is not found, or when its value decrypts
+but holds a Python type Go does not read (named in the message).`,
 	Setup: func(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		alias := fs.String("alias", "", "`ALIAS` to read (default: the secure alias)")
 		asJSON := fs.Bool("json", false, "print every value as JSON, strings included")
@@ -167,6 +169,9 @@ README). Exit status 1 when the key is not found.`,
 			}
 			defer caches.Close()
 			v, err := s.Get(ctx, args[0])
+			if ute := (*codec.UnsupportedTypeError)(nil); errors.As(err, &ute) {
+				return fmt.Errorf("%s in alias %s decrypts but holds an unsupported Python type %s", display(args[0]), display(name), ute.Type)
+			}
 			if errors.Is(err, gocachestore.NotFound{}) {
 				return fmt.Errorf("%s not found in alias %s", display(args[0]), display(name))
 			}

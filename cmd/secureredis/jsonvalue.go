@@ -206,26 +206,18 @@ func toJSON(v any) (any, error) {
 			m[k] = j
 		}
 		return wrapMap(m), nil
+	case codec.ByteArray:
+		return toJSON([]byte(x))
+	case codec.OrderedDict:
+		return itemsToJSON(x)
+	case codec.Dict:
+		return itemsToJSON(x)
 	case map[any]any:
-		m := make(map[string]any, len(x))
+		items := make([]codec.DictItem, 0, len(x))
 		for k, e := range x {
-			ks, ok := k.(string)
-			if !ok {
-				ks = fmt.Sprint(k)
-			}
-			if !utf8.ValidString(ks) {
-				return nil, fmt.Errorf("map key %s is not UTF-8", display(ks))
-			}
-			if _, dup := m[ks]; dup {
-				return nil, fmt.Errorf("two map keys print as %s", display(ks))
-			}
-			j, err := toJSON(e)
-			if err != nil {
-				return nil, err
-			}
-			m[ks] = j
+			items = append(items, codec.DictItem{Key: k, Value: e})
 		}
-		return wrapMap(m), nil
+		return itemsToJSON(items)
 	case time.Time:
 		return x.Format(time.RFC3339Nano), nil
 	case codec.NaiveDateTime:
@@ -236,6 +228,30 @@ func toJSON(v any) (any, error) {
 		return string(x), nil
 	}
 	return v, nil
+}
+
+// itemsToJSON is a dict with keys of any type, each key as its text (in
+// Python's str form for Decimal, dates, times and UUIDs).
+func itemsToJSON(items []codec.DictItem) (any, error) {
+	m := make(map[string]any, len(items))
+	for _, it := range items {
+		ks, ok := it.Key.(string)
+		if !ok {
+			ks = fmt.Sprint(it.Key)
+		}
+		if !utf8.ValidString(ks) {
+			return nil, fmt.Errorf("map key %s is not UTF-8", display(ks))
+		}
+		if _, dup := m[ks]; dup {
+			return nil, fmt.Errorf("two map keys print as %s", display(ks))
+		}
+		j, err := toJSON(it.Value)
+		if err != nil {
+			return nil, err
+		}
+		m[ks] = j
+	}
+	return wrapMap(m), nil
 }
 
 func listToJSON(l []any) ([]any, error) {

@@ -145,6 +145,8 @@ func auditOutput(r *recovery.AuditReport, alias string) *jobOutput {
 		Undecryptable int                  `json:"undecryptable"`
 		Plaintext     int                  `json:"plaintext"`
 		PlaintextInt  int                  `json:"plaintext_int"`
+		Unsupported   int                  `json:"unsupported_type"`
+		UnsupTypes    map[string]int       `json:"unsupported_types,omitempty"`
 		Vanished      int                  `json:"vanished"`
 		Skipped       int                  `json:"skipped"`
 		ByKeyIndex    map[string]int       `json:"by_key_index"`
@@ -153,7 +155,8 @@ func auditOutput(r *recovery.AuditReport, alias string) *jobOutput {
 	s := summary("audit", alias, r.Scanned, r.Failed, r.Failures, r.FailuresOmitted, r.Duration)
 	s.OK = r.Clean()
 	j := auditJSON{jobSummary: s, Current: r.Current, OldKey: r.OldKey, Undecryptable: r.Undecryptable, Plaintext: r.Plaintext,
-		PlaintextInt: r.PlaintextInt, Vanished: r.Vanished, Skipped: r.Skipped, ByKeyIndex: map[string]int{}, Samples: map[string][]jsonKey{}}
+		PlaintextInt: r.PlaintextInt, Unsupported: r.UnsupportedType, UnsupTypes: r.UnsupportedTypes,
+		Vanished: r.Vanished, Skipped: r.Skipped, ByKeyIndex: map[string]int{}, Samples: map[string][]jsonKey{}}
 	for i, n := range r.ByKeyIndex {
 		j.ByKeyIndex[fmt.Sprint(i)] = n
 	}
@@ -186,6 +189,14 @@ func auditText(r *recovery.AuditReport) string {
 	if r.PlaintextInt > 0 {
 		fmt.Fprintf(&b, ", plaintext-int %d", r.PlaintextInt)
 	}
+	if r.UnsupportedType > 0 {
+		names := make([]string, 0, len(r.UnsupportedTypes))
+		for n, c := range r.UnsupportedTypes {
+			names = append(names, fmt.Sprintf("%s: %d", displayText(n), c))
+		}
+		sort.Strings(names)
+		fmt.Fprintf(&b, ", unsupported-type %d (%s)", r.UnsupportedType, strings.Join(names, ", "))
+	}
 	fmt.Fprintf(&b, ", undecryptable %d, plaintext %d, vanished %d, skipped %d, failed %d in %v",
 		r.Undecryptable, r.Plaintext, r.Vanished, r.Skipped, r.Failed, r.Duration.Round(time.Millisecond))
 	for _, c := range auditClasses {
@@ -201,7 +212,7 @@ func auditText(r *recovery.AuditReport) string {
 }
 
 // auditClasses are the classes whose sample keys are listed, worst first.
-var auditClasses = []recovery.Class{recovery.ClassUndecryptable, recovery.ClassPlaintext, recovery.ClassPlaintextInt, recovery.ClassOldKey}
+var auditClasses = []recovery.Class{recovery.ClassUndecryptable, recovery.ClassPlaintext, recovery.ClassPlaintextInt, recovery.ClassUnsupportedType, recovery.ClassOldKey}
 
 // printFailures lists failed keys and their errors, each made safe to print.
 func printFailures(w io.Writer, fs []recovery.Failure, omitted int) {
