@@ -308,9 +308,9 @@ func (r *rotation) account(es []rotEntry) {
 		}
 	}
 	r.progress(Progress{
-		Scanned:  rep.Scanned,
-		Migrated: rep.Rotated + rep.IntsEncrypted,
-		Skipped:  rep.Current + rep.Undecryptable + rep.PlaintextInts + rep.Conflicts + rep.Vanished + rep.Skipped,
-		Failed:   rep.Failed,
+		Scanned: rep.Scanned,
+		Done:    rep.Rotated + rep.IntsEncrypted,
+		Skipped: rep.Current + rep.Undecryptable + rep.PlaintextInts + rep.Conflicts + rep.Vanished + rep.Skipped,
+		Failed:  rep.Failed,
 	})
 }
