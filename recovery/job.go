@@ -9,8 +9,8 @@ import (
 	"github.com/secureredis/secureredis/store"
 )
 
-// Summary is the part every report of this package shares; MigrateReport
-// and AuditReport embed it.
+// Summary is the part every report of this package shares; MigrateReport,
+// RotateReport and AuditReport embed it.
 type Summary struct {
 	// Scanned counts the keys SCAN returned: under the prefix, or matching a
 	// pattern (MigrateFrom). SCAN may return a key twice.

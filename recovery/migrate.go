@@ -374,5 +374,5 @@ func (m *migration) progress() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r := m.rep
-	m.job.progress(Progress{Scanned: r.Scanned, Migrated: r.Migrated, Skipped: r.Skipped, Failed: r.Failed})
+	m.job.progress(Progress{Scanned: r.Scanned, Done: r.Migrated, Skipped: r.Skipped, Failed: r.Failed})
 }

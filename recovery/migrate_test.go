@@ -340,7 +340,7 @@ func TestMigrateDryRunAndIdempotent(t *testing.T) {
 	if len(progress) < 2 {
 		t.Errorf("%d progress calls, want several", len(progress))
 	}
-	if last := progress[len(progress)-1]; last != (recovery.Progress{Scanned: rep.Scanned, Migrated: rep.Migrated, Skipped: rep.Skipped}) {
+	if last := progress[len(progress)-1]; last != (recovery.Progress{Scanned: rep.Scanned, Done: rep.Migrated, Skipped: rep.Skipped}) {
 		t.Errorf("last progress %+v, report %v", last, rep)
 	}
 	for i := 1; i < len(progress); i++ {

@@ -202,12 +202,12 @@ func WithSamples(n int) Option {
 }
 
 // Progress is the running totals passed to the WithProgress callback.
-// Migrated counts the entries the job did its work on ("done"): migrated by
+// Done counts the entries the job did its work on: migrated by
 // Migrate and MigrateFrom, rotated by Rotate, always 0 for Audit. Skipped
 // counts every entry left as it is: for Rotate current, undecryptable,
 // rewritten meanwhile or vanished; for Audit every key handled without error.
 type Progress struct {
-	Scanned, Migrated, Skipped, Failed int
+	Scanned, Done, Skipped, Failed int
 }
 
 // Failure is a key that could not be processed and why. Err names the

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -18,8 +17,10 @@ import (
 // Undecryptable + PlaintextInts + IntsEncrypted + Conflicts + Vanished +
 // Skipped + Failed.
 type RotateReport struct {
-	// Scanned counts the keys SCAN returned under the prefix.
-	Scanned int
+	// Summary holds Scanned (the keys SCAN returned under the prefix),
+	// Failed (the entries a Redis or codec error stopped), Failures,
+	// FailuresOmitted, DryRun and Duration.
+	Summary
 	// Rotated counts the entries re-encrypted with the first key (in a dry
 	// run: those that would be).
 	Rotated int
@@ -48,13 +49,6 @@ type RotateReport struct {
 	Vanished int
 	// Skipped counts keys under the prefix that are not entries (tag sets).
 	Skipped int
-	// Failed counts the entries a Redis or codec error stopped; Failures lists
-	// up to MaxFailures of them, FailuresOmitted counts the rest.
-	Failed          int
-	Failures        []Failure
-	FailuresOmitted int
-	DryRun          bool
-	Duration        time.Duration
 }
 
 // String summarises the report on one line, without keys or values.
@@ -99,8 +93,7 @@ func (r *RotateReport) String() string {
 // batches), the partial report with an error wrapping the cause. Per-key
 // errors are in the report. Keys outside s's scheme are never touched.
 func Rotate(ctx context.Context, s *store.EncryptingStore, opts ...Option) (*RotateReport, error) {
-	start := time.Now()
-	o, err := newOptions(opts)
+	j, err := newJob("rotate", opts)
 	if err != nil {
 		return nil, err
 	}
@@ -111,26 +104,17 @@ func Rotate(ctx context.Context, s *store.EncryptingStore, opts ...Option) (*Rot
 	if err != nil {
 		return nil, err
 	}
-	r := &rotation{s: s, c: c, o: o, rep: &RotateReport{DryRun: o.dryRun}}
-	err = scanBatches(ctx, s, o.batch, r.batch)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.rep.Duration = time.Since(start)
-	r.rep.Failures, r.rep.FailuresOmitted = r.fails.list, r.fails.omitted
-	if err != nil {
-		return r.rep, fmt.Errorf("recovery: rotate: %w", err)
-	}
-	return r.rep, nil
+	r := &rotation{job: j, s: s, c: c, rep: &RotateReport{}}
+	j.attach(&r.rep.Summary)
+	err = j.scan(ctx, s, r.batch)
+	return r.rep, j.finish(err)
 }
 
 type rotation struct {
-	s *store.EncryptingStore
-	c sealedCodec
-	o *options
-
-	mu    sync.Mutex
-	rep   *RotateReport
-	fails failures
+	*job
+	s   *store.EncryptingStore
+	c   sealedCodec
+	rep *RotateReport // guarded by job.mu
 }
 
 // sealedCodec is what Rotate and Audit need of a store's codec: the Fernet
@@ -303,7 +287,7 @@ func (r *rotation) account(es []rotEntry) {
 			rep.Vanished++
 		case rotFailed:
 			rep.Failed++
-			r.fails.add(e.key, e.err)
+			r.failure(e.key, e.err)
 		case rotCurrent:
 			rep.Current++
 		case rotUndecryptable:
@@ -323,12 +307,10 @@ func (r *rotation) account(es []rotEntry) {
 			rep.Conflicts++
 		}
 	}
-	if r.o.progress != nil {
-		r.o.progress(Progress{
-			Scanned:  rep.Scanned,
-			Migrated: rep.Rotated + rep.IntsEncrypted,
-			Skipped:  rep.Current + rep.Undecryptable + rep.PlaintextInts + rep.Conflicts + rep.Vanished + rep.Skipped,
-			Failed:   rep.Failed,
-		})
-	}
+	r.progress(Progress{
+		Scanned: rep.Scanned,
+		Done:    rep.Rotated + rep.IntsEncrypted,
+		Skipped: rep.Current + rep.Undecryptable + rep.PlaintextInts + rep.Conflicts + rep.Vanished + rep.Skipped,
+		Failed:  rep.Failed,
+	})
 }

@@ -250,7 +250,7 @@ func progress(e *env, verb string) (update func(recovery.Progress), done func())
 		)
 		update = func(p recovery.Progress) {
 			_ = bar.Set(p.Scanned)
-			bar.Describe(fmt.Sprintf("%s: %d done, %d skipped, %d failed", verb, p.Migrated, p.Skipped, p.Failed))
+			bar.Describe(fmt.Sprintf("%s: %d done, %d skipped, %d failed", verb, p.Done, p.Skipped, p.Failed))
 		}
 		return update, func() { _ = bar.Finish() }
 	}
@@ -260,7 +260,7 @@ func progress(e *env, verb string) (update func(recovery.Progress), done func())
 			return
 		}
 		last = time.Now()
-		fmt.Fprintf(e.stderr, "%s: scanned %d, done %d, skipped %d, failed %d\n", verb, p.Scanned, p.Migrated, p.Skipped, p.Failed)
+		fmt.Fprintf(e.stderr, "%s: scanned %d, done %d, skipped %d, failed %d\n", verb, p.Scanned, p.Done, p.Skipped, p.Failed)
 	}
 	return update, func() {}
 }
