@@ -87,8 +87,11 @@ type EncryptingStore struct {
 	scan     int64
 	onFail   func(ctx context.Context, key string)
 	failures atomic.Uint64
-	fallback Fallback
-	until    time.Time
+	// onFailClass and byClass: failures.go
+	onFailClass func(ctx context.Context, key string, class codec.FailureClass)
+	byClass     [8]atomic.Uint64
+	fallback    Fallback
+	until       time.Time
 	// fallbackForever: WithFallbackForever, no deadline
 	fallbackForever bool
 	now             func() time.Time
@@ -201,6 +204,11 @@ func keyString(key any) (string, error) {
 // Get returns the decrypted value of key. See EncryptingStore for the types
 // and errors.
 func (s *EncryptingStore) Get(ctx context.Context, key any) (any, error) {
+	return s.get(ctx, key, nil)
+}
+
+// get is Get, decoding into into (GetInto) when it is not nil.
+func (s *EncryptingStore) get(ctx context.Context, key any, into any) (any, error) {
 	k, err := keyString(key)
 	if err != nil {
 		return nil, err
@@ -212,7 +220,7 @@ func (s *EncryptingStore) Get(ctx context.Context, key any) (any, error) {
 		tok, err = s.client.Get(ctx, sk).Bytes()
 		if errors.Is(err, redis.Nil) {
 			if s.fallbackActive() {
-				v, _, ferr := s.fetchFallback(ctx, k, sk)
+				v, _, ferr := s.fetchFallback(ctx, k, sk, into)
 				return v, ferr
 			}
 			return nil, gocachestore.NotFoundWithCause(err)
@@ -226,7 +234,7 @@ func (s *EncryptingStore) Get(ctx context.Context, key any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.decode(ctx, k, sk, tok)
+	return s.decode(ctx, k, sk, tok, into)
 }
 
 // GetWithTTL returns the decrypted value of key and its remaining time to
@@ -235,6 +243,12 @@ func (s *EncryptingStore) Get(ctx context.Context, key any) (any, error) {
 // gocache's chain passes on to the upper tiers as "no expiry". With NewRedis,
 // GET and PTTL go in one pipelined round trip.
 func (s *EncryptingStore) GetWithTTL(ctx context.Context, key any) (any, time.Duration, error) {
+	return s.getWithTTL(ctx, key, nil)
+}
+
+// getWithTTL is GetWithTTL, decoding into into (GetWithTTLInto) when it is
+// not nil.
+func (s *EncryptingStore) getWithTTL(ctx context.Context, key any, into any) (any, time.Duration, error) {
 	k, err := keyString(key)
 	if err != nil {
 		return nil, 0, err
@@ -248,7 +262,7 @@ func (s *EncryptingStore) GetWithTTL(ctx context.Context, key any) (any, time.Du
 		if ttl, err = innerTTL(ttl); err != nil {
 			return nil, 0, err
 		}
-		v, err := s.decode(ctx, k, sk, tokenBytes(raw))
+		v, err := s.decode(ctx, k, sk, tokenBytes(raw), into)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -264,7 +278,7 @@ func (s *EncryptingStore) GetWithTTL(ctx context.Context, key any) (any, time.Du
 	tok, gerr := get.Bytes()
 	if errors.Is(gerr, redis.Nil) {
 		if s.fallbackActive() {
-			return s.fetchFallback(ctx, k, sk)
+			return s.fetchFallback(ctx, k, sk, into)
 		}
 		return nil, 0, gocachestore.NotFoundWithCause(gerr)
 	}
@@ -278,21 +292,26 @@ func (s *EncryptingStore) GetWithTTL(ctx context.Context, key any) (any, time.Du
 	case ttl < 0:
 		ttl = NoExpiration
 	}
-	v, err := s.decode(ctx, k, sk, tok)
+	v, err := s.decode(ctx, k, sk, tok, into)
 	if err != nil {
 		return nil, 0, err
 	}
 	return v, ttl, nil
 }
 
-func (s *EncryptingStore) decode(ctx context.Context, key, storageKey string, tok []byte) (any, error) {
-	v, err := s.codec.Decode(storageKey, tok)
+// decode decodes tok, read from storageKey, into into when it is not nil
+// (GetInto) and returns Decode's value otherwise. A failure is counted and
+// reported (failures.go).
+func (s *EncryptingStore) decode(ctx context.Context, key, storageKey string, tok []byte, into any) (any, error) {
+	var v any
+	var err error
+	if into != nil {
+		err = s.decodeInto(storageKey, tok, into)
+	} else {
+		v, err = s.codec.Decode(storageKey, tok)
+	}
 	if err != nil {
-		s.failures.Add(1)
-		if s.onFail != nil {
-			s.onFail(ctx, key)
-		}
-		return nil, gocachestore.NotFoundWithCause(fmt.Errorf("store: entry does not decrypt: %w", err))
+		return nil, s.failed(ctx, key, err)
 	}
 	return v, nil
 }
