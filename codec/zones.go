@@ -140,20 +140,22 @@ func appendZones(dst []byte, v any) []byte {
 }
 
 // walkTimes calls fn for every time.Time reachable from v through exported
-// fields, pointers, interfaces, slices, arrays and maps, to a bounded depth.
-// With settable values (decoding), fn's result replaces the time.
+// fields, pointers, interfaces, slices, arrays and maps, to a bounded depth,
+// and writes nothing.
 func walkTimes(v reflect.Value, depth int, fn func(time.Time)) {
-	walk(v, depth, func(t time.Time) time.Time { fn(t); return t })
+	walk(v, depth, func(t time.Time) time.Time { fn(t); return t }, false)
 }
 
-func walk(v reflect.Value, depth int, fn func(time.Time) time.Time) {
+// walk is walkTimes that, with set (decoding into a value of our own),
+// replaces each time with fn's result.
+func walk(v reflect.Value, depth int, fn func(time.Time) time.Time, set bool) {
 	if depth > maxWalkDepth || !v.IsValid() {
 		return
 	}
 	t := v.Type()
 	if t == timeType {
 		nt := fn(v.Interface().(time.Time))
-		if v.CanSet() {
+		if set && v.CanSet() {
 			v.Set(reflect.ValueOf(nt))
 		}
 		return
@@ -162,39 +164,50 @@ func walk(v reflect.Value, depth int, fn func(time.Time) time.Time) {
 		return
 	}
 	switch v.Kind() {
-	case reflect.Pointer, reflect.Interface:
+	case reflect.Pointer:
 		if !v.IsNil() {
-			e := v.Elem()
-			if v.Kind() == reflect.Interface && e.Type() == timeType && v.CanSet() {
-				v.Set(reflect.ValueOf(fn(e.Interface().(time.Time))))
-				return
-			}
-			walk(e, depth+1, fn)
+			walk(v.Elem(), depth+1, fn, set)
 		}
+	case reflect.Interface:
+		if v.IsNil() {
+			return
+		}
+		e := v.Elem()
+		if set && v.CanSet() && mayHoldTime(e.Type()) && (e.Kind() == reflect.Struct || e.Kind() == reflect.Array) {
+			// A time, struct or array in an interface is not addressable:
+			// walk a copy, store it back.
+			c := reflect.New(e.Type()).Elem()
+			c.Set(e)
+			walk(c, depth+1, fn, set)
+			v.Set(c)
+			return
+		}
+		walk(e, depth+1, fn, set)
 	case reflect.Struct:
 		for i := range v.NumField() {
 			if t.Field(i).IsExported() {
-				walk(v.Field(i), depth+1, fn)
+				walk(v.Field(i), depth+1, fn, set)
 			}
 		}
 	case reflect.Slice, reflect.Array:
 		for i := range v.Len() {
-			walk(v.Index(i), depth+1, fn)
+			walk(v.Index(i), depth+1, fn, set)
 		}
 	case reflect.Map:
 		it := v.MapRange()
 		for it.Next() {
 			k, e := it.Key(), it.Value()
-			if v.CanSet() && mayHoldTime(e.Type()) {
-				// Map elements are not addressable: walk a copy, store it back.
+			walk(k, depth+1, fn, false) // keys stay as they are
+			if set && mayHoldTime(e.Type()) {
+				// Map elements are not addressable: walk a copy, store it
+				// back (a map is ours to write when decoding).
 				c := reflect.New(e.Type()).Elem()
 				c.Set(e)
-				walk(c, depth+1, fn)
+				walk(c, depth+1, fn, set)
 				v.SetMapIndex(k, c)
 				continue
 			}
-			walk(k, depth+1, fn)
-			walk(e, depth+1, fn)
+			walk(e, depth+1, fn, set)
 		}
 	}
 }
@@ -333,5 +346,5 @@ func applyZones(dst reflect.Value, zones *zoneTable) {
 			return t
 		}
 		return t.In(loc)
-	})
+	}, true)
 }
