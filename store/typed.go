@@ -12,12 +12,16 @@ import (
 // TypedCodec is implemented by the codecs that can carry any Go value the
 // serializer can, and decode it back into its own type (*codec.Codec). The
 // typed cache (package typed) needs one.
+// *codec.Codec and *codec.Django are TypedCodecs.
 type TypedCodec interface {
 	EncodeTyped(storageKey string, value any) ([]byte, error)
 	DecodeInto(storageKey string, data []byte, dst any) error
 }
 
-var _ TypedCodec = (*codec.Codec)(nil)
+var (
+	_ TypedCodec = (*codec.Codec)(nil)
+	_ TypedCodec = (*codec.Django)(nil)
+)
 
 // ErrNotTyped is returned by GetInto, GetWithTTLInto and Set of a Typed value
 // when the store's codec is not a TypedCodec.

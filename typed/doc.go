@@ -20,6 +20,12 @@
 // come back in time.Local. The monotonic clock reading is not stored: compare
 // times with Equal and their zones with Location().String() or Zone().
 //
+// In Django mode (a store over a *codec.Django), T may be a Go struct that a
+// Django view sees as a dict: the struct is pickled as a dict keyed by its
+// json tag names (encoding/json's rules), and a dict, whether written by Go
+// or by Django, fills the struct by those names. Other values are pickled
+// as the Django codec pickles them (see codec.Pickle).
+//
 // Cache[T] implements gocache's cache.SetterCacheInterface[T], so it chains
 // (cache.NewChain, e.g. behind an in-memory cache.New[T] tier), loads
 // (cache.NewLoadable) and meters (cache.NewMetric) like any gocache cache:
