@@ -147,6 +147,9 @@ func (s *EncryptingStore) getMany(ctx context.Context, keys []string, mode batch
 			}
 		}
 	}
+	for i := range res {
+		s.countRead(res[i].Err)
+	}
 	return res, firstError(res)
 }
 

@@ -84,6 +84,7 @@ func (s *EncryptingStore) fetchFallback(ctx context.Context, key, storageKey str
 	if ttl < 0 {
 		ttl = NoExpiration
 	}
+	s.reads.fallback.Add(1)
 	tok, err := s.codec.Encode(storageKey, v)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: fallback: %w", err)

@@ -90,6 +90,7 @@ type EncryptingStore struct {
 	// onFailClass and byClass: failures.go
 	onFailClass func(ctx context.Context, key string, class codec.FailureClass)
 	byClass     [8]atomic.Uint64
+	reads       readCounters // stats.go
 	fallback    Fallback
 	until       time.Time
 	// fallbackForever: WithFallbackForever, no deadline
@@ -204,7 +205,9 @@ func keyString(key any) (string, error) {
 // Get returns the decrypted value of key. See EncryptingStore for the types
 // and errors.
 func (s *EncryptingStore) Get(ctx context.Context, key any) (any, error) {
-	return s.get(ctx, key, nil)
+	v, err := s.get(ctx, key, nil)
+	s.countRead(err)
+	return v, err
 }
 
 // get is Get, decoding into into (GetInto) when it is not nil.
@@ -243,7 +246,9 @@ func (s *EncryptingStore) get(ctx context.Context, key any, into any) (any, erro
 // gocache's chain passes on to the upper tiers as "no expiry". With NewRedis,
 // GET and PTTL go in one pipelined round trip.
 func (s *EncryptingStore) GetWithTTL(ctx context.Context, key any) (any, time.Duration, error) {
-	return s.getWithTTL(ctx, key, nil)
+	v, ttl, err := s.getWithTTL(ctx, key, nil)
+	s.countRead(err)
+	return v, ttl, err
 }
 
 // getWithTTL is GetWithTTL, decoding into into (GetWithTTLInto) when it is

@@ -77,6 +77,7 @@ func (s *EncryptingStore) GetInto(ctx context.Context, key any, dst any) error {
 		return fmt.Errorf("store: GetInto: nil destination")
 	}
 	_, err := s.get(ctx, key, dst)
+	s.countRead(err)
 	return err
 }
 
@@ -90,5 +91,6 @@ func (s *EncryptingStore) GetWithTTLInto(ctx context.Context, key any, dst any) 
 		return 0, fmt.Errorf("store: GetWithTTLInto: nil destination")
 	}
 	_, ttl, err := s.getWithTTL(ctx, key, dst)
+	s.countRead(err)
 	return ttl, err
 }
