@@ -59,19 +59,26 @@ var (
 // KeyScheme and encrypts every value with its Codec before handing it to Redis
 // or to an inner gocache store. Only Fernet tokens leave the process.
 //
-// Values: Set accepts any value the codec can encode except nil. Get returns a
-// string for a string, a []byte for a []byte, and for anything else the types
-// of the codec's serializer (msgpack by default: int64, float64, bool, string,
-// []byte, []any, map[string]any, time.Time, ...). gocache's cache.New[string],
+// Values: Set accepts any value the codec can encode except nil, and, with
+// the default msgpack serializer, only values Get returns as they went in
+// (see ErrNotRoundTrip: an int, a struct or a time outside UTC is refused;
+// package typed stores those). Get returns a string for a string, a []byte
+// for a []byte, and for anything else the types of the codec's serializer
+// (msgpack by default: int64, float64, bool, string, []byte, []any,
+// map[string]any, time.Time, ...). gocache's cache.New[string],
 // cache.New[[]byte], cache.New[any] and its marshaler (which stores []byte)
-// therefore all work as they do on a plain store.
+// therefore all work as they do on a plain store; GetInto decodes into a Go
+// type.
 //
 // Errors: a missing key is gocache's store.NotFound. An entry that does not
 // decrypt (wrong key, tampered, moved from another key, plaintext, expired
 // under the codec's max age) is also reported as a NotFound, whose cause
 // matches codec.ErrInvalidToken, so the application recomputes and overwrites
-// it; each such failure is counted (DecryptFailures) and passed to the hook set
-// by WithDecryptFailureHook. A key that is not a string is ErrInvalidKey.
+// it; the error is a *DecryptError whose text says the entry exists and does
+// not decrypt, with its class (codec.FailureClass). Each such failure is
+// counted (DecryptFailures, DecryptFailuresByClass, Stats) and passed to the
+// hooks of WithDecryptFailureHook and WithFailureHook. A key that is not a
+// string is ErrInvalidKey.
 //
 // Keys outside the prefix are never read, written or deleted: Clear removes
 // only keys of the store's KeyScheme (and its tag sets), with SCAN and UNLINK;
