@@ -75,12 +75,23 @@ type alias struct {
 // far is closed. ctx bounds the connection checks: give it a deadline, as a
 // server that drops packets makes each attempt wait for go-redis's dial
 // timeout. cfg is copied: later changes to it have no effect.
-func Open(ctx context.Context, cfg *Config) (*Caches, error) {
+//
+// Options: WithKeyCheck samples existing entries and fails (or warns) when
+// none decrypts (keycheck.go).
+func Open(ctx context.Context, cfg *Config, opts ...OpenOption) (*Caches, error) {
 	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	o, err := applyOpenOptions(opts)
+	if err != nil {
 		return nil, err
 	}
 	c := &Caches{cfg: cfg.withDefaults(), aliases: map[string]*alias{}}
 	if err := c.open(ctx); err != nil {
+		_ = c.Close()
+		return nil, err
+	}
+	if err := c.checkKeys(ctx, o); err != nil {
 		_ = c.Close()
 		return nil, err
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/secureredis/secureredis/codec"
 	"github.com/secureredis/secureredis/pickle"
 	"github.com/secureredis/secureredis/recovery"
+	"github.com/secureredis/secureredis/store"
 )
 
 // djangoTypesPy sets Django up (testdata/django/settings.py) and defines
@@ -175,9 +176,10 @@ print(json.dumps(cache.get("pt:point") == Point(1, 2)))
 	if !errors.Is(err, gocachestore.NotFound{}) || !errors.Is(err, codec.ErrUnsupportedType) || !errors.As(err, &ute) || errors.Is(err, codec.ErrInvalidToken) {
 		t.Fatalf("Get namedtuple: %v; want a NotFound caused by an UnsupportedTypeError", err)
 	}
-	cause := errors.Unwrap(err) // gocache's NotFound prints only "value not found in store"
-	if ute.Type != `"__main__"."Point"` || cause == nil || cause.Error() != `store: entry holds an unsupported type: pickle: unsupported Python type "__main__"."Point"` {
-		t.Errorf("cause %v, type %s; want the type named", cause, ute.Type)
+	var de *store.DecryptError
+	if !errors.As(err, &de) || de.Class != codec.FailureUnsupportedType || ute.Type != `"__main__"."Point"` ||
+		err.Error() != `store: entry "pt:point" exists but holds a Python type this package does not read: "__main__"."Point"` {
+		t.Errorf("err %v, type %s; want a DecryptError naming the key and the type", err, ute.Type)
 	}
 	rep, err := recovery.Audit(ctx, s)
 	if err != nil {

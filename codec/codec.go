@@ -186,6 +186,8 @@ func (c *Codec) unmarshal(kind byte, payload []byte) (any, error) {
 		return JSON{}.Unmarshal(payload)
 	case IDPickle:
 		return Pickle{}.Unmarshal(payload)
+	case idZoned:
+		return c.unmarshalZoned(payload) // typed.go
 	}
 	return nil, ErrInvalidToken
 }

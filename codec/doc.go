@@ -45,7 +45,11 @@
 //	bytes       the payload, to the end
 //
 // Kinds: 0 []byte, 1 string (the payload is the value itself), 2 msgpack,
-// 3 JSON, 4 pickle (Pickle), 8-15 custom serializers.
+// 3 JSON, 4 pickle (Pickle), 5 a serializer's payload behind a zone table
+// (EncodeTyped, for values holding a time.Time: a byte naming the
+// serializer, a uvarint-sized table of each time's instant, zone name,
+// abbreviation and offset, then the payload; see zones.go), 8-15 custom
+// serializers.
 // A format byte of version 1 is 0x21 ([]byte), 0x23 (string), 0x25 (msgpack)
 // or 0x27 (JSON); of version 2, 0x41, 0x43, 0x45 or 0x47. A codec reads only
 // the version it writes: version 1 without a binding context, version 2 with

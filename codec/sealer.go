@@ -31,8 +31,11 @@ func newSealer(ring *KeyRing) (sealer, error) {
 // token's timestamp, or ErrInvalidToken.
 func (s *sealer) open(token []byte) (plain []byte, keyIndex int, signed time.Time, err error) {
 	plain, keyIndex, signed, err = s.ring.open(token)
-	if err != nil || !s.fresh(signed) {
-		return nil, -1, time.Time{}, ErrInvalidToken
+	if err != nil {
+		return nil, -1, time.Time{}, classError(shapeOf(token)) // classify.go
+	}
+	if !s.fresh(signed) {
+		return nil, -1, time.Time{}, classError(FailureUndecodable)
 	}
 	return plain, keyIndex, signed, nil
 }

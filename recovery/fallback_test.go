@@ -124,7 +124,7 @@ func TestFallbackFetch(t *testing.T) {
 	ctx := t.Context()
 	old := newStore(t, client, newCodec(t, otherKey), "legacy")
 	planted := testkit.StartStopwatch()
-	if err := old.Set(ctx, "n", 7, gocachestore.WithExpiration(time.Minute)); err != nil {
+	if err := old.Set(ctx, "n", int64(7), gocachestore.WithExpiration(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	client.Set(ctx, "legacy:1:bad", "SECRET-NOT-A-TOKEN", 0)

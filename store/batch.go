@@ -129,7 +129,7 @@ func (s *EncryptingStore) getMany(ctx context.Context, keys []string, mode batch
 			}
 			v, err := s.codec.Decode(sks[i], toks[i])
 			if err != nil {
-				res[i].Err = gocachestore.NotFoundWithCause(decodeError(err))
+				res[i].Err = err // wrapped by failed below
 				continue
 			}
 			res[i].Value = v
@@ -138,18 +138,18 @@ func (s *EncryptingStore) getMany(ctx context.Context, keys []string, mode batch
 	// Count failures and call the hook on the caller's goroutine, as Get does.
 	for i := range res {
 		if toks[i] != nil && res[i].Err != nil {
-			s.failures.Add(1)
-			if s.onFail != nil {
-				s.onFail(ctx, keys[i])
-			}
+			res[i].Err = s.failed(ctx, keys[i], res[i].Err)
 		}
 	}
 	if s.fallbackActive() {
 		for i := range res {
 			if toks[i] == nil && res[i].Err == errMiss {
-				res[i].Value, _, res[i].Err = s.fetchFallback(ctx, keys[i], sks[i])
+				res[i].Value, _, res[i].Err = s.fetchFallback(ctx, keys[i], sks[i], nil)
 			}
 		}
+	}
+	for i := range res {
+		s.countRead(res[i].Err)
 	}
 	return res, firstError(res)
 }

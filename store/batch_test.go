@@ -68,7 +68,7 @@ func TestGetMany(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := s.Set(ctx, "n", 42); err != nil {
+	if err := s.Set(ctx, "n", int64(42)); err != nil {
 		t.Fatal(err)
 	}
 	// Undecryptable: plaintext planted under the prefix, and a's token copied
@@ -150,7 +150,7 @@ func TestSetManyExpiration(t *testing.T) {
 	entries := []store.Entry{
 		{Key: "default", Value: "x"},
 		{Key: "own", Value: []byte("y"), TTL: time.Minute},
-		{Key: "map", Value: map[string]any{"a": 1}},
+		{Key: "map", Value: map[string]any{"a": int64(1)}},
 	}
 	written := testkit.StartStopwatch()
 	if err := s.SetMany(ctx, entries); err != nil {

@@ -72,7 +72,8 @@ func (s *EncryptingStore) fallbackActive() bool {
 }
 
 // fetchFallback serves a miss from the fallback and promotes the value.
-func (s *EncryptingStore) fetchFallback(ctx context.Context, key, storageKey string) (any, time.Duration, error) {
+// With into (GetInto), the value is decoded into it from the token written.
+func (s *EncryptingStore) fetchFallback(ctx context.Context, key, storageKey string, into any) (any, time.Duration, error) {
 	v, ttl, found, err := s.fallback.Fetch(ctx, key)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: fallback: %w", err)
@@ -83,6 +84,7 @@ func (s *EncryptingStore) fetchFallback(ctx context.Context, key, storageKey str
 	if ttl < 0 {
 		ttl = NoExpiration
 	}
+	s.reads.fallback.Add(1)
 	tok, err := s.codec.Encode(storageKey, v)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: fallback: %w", err)
@@ -100,8 +102,12 @@ func (s *EncryptingStore) fetchFallback(ctx context.Context, key, storageKey str
 			}
 			return nil, 0, err
 		}
-		v, err := s.decode(ctx, key, storageKey, tok)
+		v, err := s.decode(ctx, key, storageKey, tok, into)
 		return v, 0, err
+	}
+	if into != nil {
+		_, err := s.decode(ctx, key, storageKey, tok, into)
+		return nil, ttl, err
 	}
 	return v, ttl, nil
 }

@@ -79,7 +79,7 @@ func (s *EncryptingStore) getOrSet(ctx context.Context, key string, fn func(cont
 		case err != nil:
 			return nil, err
 		default:
-			v, derr := s.decode(ctx, key, sk, cur)
+			v, derr := s.decode(ctx, key, sk, cur, nil)
 			if derr == nil {
 				return v, nil
 			}

@@ -59,22 +59,30 @@ var (
 // KeyScheme and encrypts every value with its Codec before handing it to Redis
 // or to an inner gocache store. Only Fernet tokens leave the process.
 //
-// Values: Set accepts any value the codec can encode except nil. Get returns a
-// string for a string, a []byte for a []byte, and for anything else the types
-// of the codec's serializer (msgpack by default: int64, float64, bool, string,
-// []byte, []any, map[string]any, time.Time, ...). gocache's cache.New[string],
+// Values: Set accepts any value the codec can encode except nil, and, with
+// the default msgpack serializer, only values Get returns as they went in
+// (see ErrNotRoundTrip: an int, a struct or a time outside UTC is refused;
+// package typed stores those). Get returns a string for a string, a []byte
+// for a []byte, and for anything else the types of the codec's serializer
+// (msgpack by default: int64, float64, bool, string, []byte, []any,
+// map[string]any, time.Time, ...). gocache's cache.New[string],
 // cache.New[[]byte], cache.New[any] and its marshaler (which stores []byte)
-// therefore all work as they do on a plain store.
+// therefore all work as they do on a plain store; GetInto decodes into a Go
+// type.
 //
 // Errors: a missing key is gocache's store.NotFound. An entry that does not
 // decrypt (wrong key, tampered, moved from another key, plaintext, expired
 // under the codec's max age) is also reported as a NotFound, whose cause
 // matches codec.ErrInvalidToken, so the application recomputes and overwrites
-// it. An entry that decrypts but holds a Python type the pickle serializer
-// does not read (a namedtuple, any class outside its allow-list) is a
-// NotFound too, whose cause matches codec.ErrUnsupportedType instead and is a
-// *codec.UnsupportedTypeError naming the type. Each such failure is counted (DecryptFailures) and passed to the hook set
-// by WithDecryptFailureHook. A key that is not a string is ErrInvalidKey.
+// it; the error is a *DecryptError whose text says the entry exists and does
+// not decrypt, with its class (codec.FailureClass). An entry that decrypts
+// but holds a Python type the pickle serializer does not read (a namedtuple,
+// any class outside its allow-list) is a *DecryptError too, of class
+// codec.FailureUnsupportedType, whose cause matches codec.ErrUnsupportedType
+// and is a *codec.UnsupportedTypeError naming the type. Each such failure is
+// counted (DecryptFailures, DecryptFailuresByClass, Stats) and passed to the
+// hooks of WithDecryptFailureHook and WithFailureHook. A key that is not a
+// string is ErrInvalidKey.
 //
 // Keys outside the prefix are never read, written or deleted: Clear removes
 // only keys of the store's KeyScheme (and its tag sets), with SCAN and UNLINK;
@@ -91,8 +99,12 @@ type EncryptingStore struct {
 	scan     int64
 	onFail   func(ctx context.Context, key string)
 	failures atomic.Uint64
-	fallback Fallback
-	until    time.Time
+	// onFailClass and byClass: failures.go
+	onFailClass func(ctx context.Context, key string, class codec.FailureClass)
+	byClass     [8]atomic.Uint64
+	reads       readCounters // stats.go
+	fallback    Fallback
+	until       time.Time
 	// fallbackForever: WithFallbackForever, no deadline
 	fallbackForever bool
 	now             func() time.Time
@@ -205,6 +217,13 @@ func keyString(key any) (string, error) {
 // Get returns the decrypted value of key. See EncryptingStore for the types
 // and errors.
 func (s *EncryptingStore) Get(ctx context.Context, key any) (any, error) {
+	v, err := s.get(ctx, key, nil)
+	s.countRead(err)
+	return v, err
+}
+
+// get is Get, decoding into into (GetInto) when it is not nil.
+func (s *EncryptingStore) get(ctx context.Context, key any, into any) (any, error) {
 	k, err := keyString(key)
 	if err != nil {
 		return nil, err
@@ -216,7 +235,7 @@ func (s *EncryptingStore) Get(ctx context.Context, key any) (any, error) {
 		tok, err = s.client.Get(ctx, sk).Bytes()
 		if errors.Is(err, redis.Nil) {
 			if s.fallbackActive() {
-				v, _, ferr := s.fetchFallback(ctx, k, sk)
+				v, _, ferr := s.fetchFallback(ctx, k, sk, into)
 				return v, ferr
 			}
 			return nil, gocachestore.NotFoundWithCause(err)
@@ -230,7 +249,7 @@ func (s *EncryptingStore) Get(ctx context.Context, key any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.decode(ctx, k, sk, tok)
+	return s.decode(ctx, k, sk, tok, into)
 }
 
 // GetWithTTL returns the decrypted value of key and its remaining time to
@@ -239,6 +258,14 @@ func (s *EncryptingStore) Get(ctx context.Context, key any) (any, error) {
 // gocache's chain passes on to the upper tiers as "no expiry". With NewRedis,
 // GET and PTTL go in one pipelined round trip.
 func (s *EncryptingStore) GetWithTTL(ctx context.Context, key any) (any, time.Duration, error) {
+	v, ttl, err := s.getWithTTL(ctx, key, nil)
+	s.countRead(err)
+	return v, ttl, err
+}
+
+// getWithTTL is GetWithTTL, decoding into into (GetWithTTLInto) when it is
+// not nil.
+func (s *EncryptingStore) getWithTTL(ctx context.Context, key any, into any) (any, time.Duration, error) {
 	k, err := keyString(key)
 	if err != nil {
 		return nil, 0, err
@@ -252,7 +279,7 @@ func (s *EncryptingStore) GetWithTTL(ctx context.Context, key any) (any, time.Du
 		if ttl, err = innerTTL(ttl); err != nil {
 			return nil, 0, err
 		}
-		v, err := s.decode(ctx, k, sk, tokenBytes(raw))
+		v, err := s.decode(ctx, k, sk, tokenBytes(raw), into)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -268,7 +295,7 @@ func (s *EncryptingStore) GetWithTTL(ctx context.Context, key any) (any, time.Du
 	tok, gerr := get.Bytes()
 	if errors.Is(gerr, redis.Nil) {
 		if s.fallbackActive() {
-			return s.fetchFallback(ctx, k, sk)
+			return s.fetchFallback(ctx, k, sk, into)
 		}
 		return nil, 0, gocachestore.NotFoundWithCause(gerr)
 	}
@@ -282,33 +309,28 @@ func (s *EncryptingStore) GetWithTTL(ctx context.Context, key any) (any, time.Du
 	case ttl < 0:
 		ttl = NoExpiration
 	}
-	v, err := s.decode(ctx, k, sk, tok)
+	v, err := s.decode(ctx, k, sk, tok, into)
 	if err != nil {
 		return nil, 0, err
 	}
 	return v, ttl, nil
 }
 
-func (s *EncryptingStore) decode(ctx context.Context, key, storageKey string, tok []byte) (any, error) {
-	v, err := s.codec.Decode(storageKey, tok)
+// decode decodes tok, read from storageKey, into into when it is not nil
+// (GetInto) and returns Decode's value otherwise. A failure is counted and
+// reported (failures.go).
+func (s *EncryptingStore) decode(ctx context.Context, key, storageKey string, tok []byte, into any) (any, error) {
+	var v any
+	var err error
+	if into != nil {
+		err = s.decodeInto(storageKey, tok, into)
+	} else {
+		v, err = s.codec.Decode(storageKey, tok)
+	}
 	if err != nil {
-		s.failures.Add(1)
-		if s.onFail != nil {
-			s.onFail(ctx, key)
-		}
-		return nil, gocachestore.NotFoundWithCause(decodeError(err))
+		return nil, s.failed(ctx, key, err)
 	}
 	return v, nil
-}
-
-// decodeError is the cause of a NotFound for an entry that does not decode:
-// it does not decrypt, or (codec.ErrUnsupportedType) it decrypts but holds a
-// Python type Go cannot read, whose name the error carries.
-func decodeError(err error) error {
-	if errors.Is(err, codec.ErrUnsupportedType) {
-		return fmt.Errorf("store: entry holds an unsupported type: %w", err)
-	}
-	return fmt.Errorf("store: entry does not decrypt: %w", err)
 }
 
 // tokenBytes returns the bytes of a token returned by an inner store, which

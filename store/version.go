@@ -30,7 +30,7 @@ func (s *EncryptingStore) GetVersion(ctx context.Context, key string, version in
 	if err != nil {
 		return nil, err
 	}
-	return s.decode(ctx, key, sk, tok)
+	return s.decode(ctx, key, sk, tok, nil)
 }
 
 // SetVersion is Set at the given version (Django's set(key, value,
@@ -159,7 +159,7 @@ func (s *EncryptingStore) moveOnce(ctx context.Context, key, oldSK, newSK string
 	case ttl == 0:
 		ttl = time.Millisecond // about to expire: keep it expiring
 	}
-	v, err := s.decode(ctx, key, oldSK, tok)
+	v, err := s.decode(ctx, key, oldSK, tok, nil)
 	if err != nil {
 		return false, err
 	}

@@ -23,7 +23,7 @@ func (s *EncryptingStore) encode(key any, value any, options []gocachestore.Opti
 		return "", nil, nil, ErrTagsUnsafe
 	}
 	sk = s.keys.Key(k)
-	tok, err = s.codec.Encode(sk, value)
+	tok, err = s.encodeValue(sk, value) // typed.go
 	if err != nil {
 		return "", nil, nil, err
 	}

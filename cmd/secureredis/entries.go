@@ -155,8 +155,10 @@ var getCmd = &command{
 	Long: `Print the value stored under KEY in the alias. Strings and bytes are printed
 as they are to a pipe or a file (escaped on a terminal); other values, and
 every value with --json, as JSON in the shape set --json reads back (see
-README). Exit status 1 when the key is not found, or when its value decrypts
-but holds a Python type Go does not read (named in the message).`,
+README). Exit status 1 when the key is not found, 3 when it exists but does
+not decrypt with any key of the ring (wrong key? tampered? plaintext?), 4
+when it decrypts but holds a Python type Go does not read (named in the
+message).`,
 	Setup: func(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		alias := fs.String("alias", "", "`ALIAS` to read (default: the secure alias)")
 		asJSON := fs.Bool("json", false, "print every value as JSON, strings included")
@@ -170,7 +172,10 @@ but holds a Python type Go does not read (named in the message).`,
 			defer caches.Close()
 			v, err := s.Get(ctx, args[0])
 			if ute := (*codec.UnsupportedTypeError)(nil); errors.As(err, &ute) {
-				return fmt.Errorf("%s in alias %s decrypts but holds an unsupported Python type %s", display(args[0]), display(name), ute.Type)
+				return unsupportedType(fmt.Sprintf("%s in alias %s decrypts but holds an unsupported Python type %s", display(args[0]), display(name), ute.Type))
+			}
+			if de := (*store.DecryptError)(nil); errors.As(err, &de) {
+				return undecryptable(display(args[0]) + " exists in alias " + display(name) + " but " + de.Class.Describe())
 			}
 			if errors.Is(err, gocachestore.NotFound{}) {
 				return fmt.Errorf("%s not found in alias %s", display(args[0]), display(name))

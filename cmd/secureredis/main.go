@@ -20,7 +20,10 @@
 // (including a key not found, a migration or rotation with failed keys, an
 // audit that found plaintext or undecryptable entries); 2 bad usage (unknown
 // command or flag, wrong arguments, a flag value out of range, a JSON value
-// the alias cannot store exactly). Secrets are never printed; key names and
+// the alias cannot store exactly); 3 get found the key but its entry does
+// not decrypt with the alias's key ring (a wrong key, tampering, or a
+// plaintext value: the message says which); 4 get found an entry that
+// decrypts but holds a Python type Go does not read. Secrets are never printed; key names and
 // other text read from Redis are printed escaped (see display).
 package main
 
@@ -57,6 +60,27 @@ func (quietLogger) Printf(context.Context, string, ...any) {}
 // errUsage marks errors that exit with status 2.
 var errUsage = errors.New("usage")
 
+// errUndecryptable marks an entry that exists but does not decrypt: exit
+// status 3.
+var errUndecryptable = errors.New("entry does not decrypt")
+
+// undecryptable is an error with its own text that matches errUndecryptable.
+type undecryptable string
+
+func (e undecryptable) Error() string        { return string(e) }
+func (e undecryptable) Is(target error) bool { return target == errUndecryptable }
+
+// errUnsupportedType marks an entry that decrypts but holds a Python type Go
+// does not read: exit status 4.
+var errUnsupportedType = errors.New("entry holds an unsupported type")
+
+// unsupportedType is an error with its own text that matches
+// errUnsupportedType.
+type unsupportedType string
+
+func (e unsupportedType) Error() string        { return string(e) }
+func (e unsupportedType) Is(target error) bool { return target == errUnsupportedType }
+
 // errReported marks a failure whose details were already written.
 var errReported = errors.New("failed")
 
@@ -66,6 +90,10 @@ func exitCode(err error) int {
 		return 0
 	case errors.Is(err, errUsage):
 		return 2
+	case errors.Is(err, errUndecryptable):
+		return 3
+	case errors.Is(err, errUnsupportedType):
+		return 4
 	default:
 		return 1
 	}

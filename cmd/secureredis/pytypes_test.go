@@ -35,7 +35,7 @@ func TestGetUnsupportedType(t *testing.T) {
 	}
 	out, stderr, code := runCLI(t, "-c", path, "get", "point")
 	want := `point in alias default decrypts but holds an unsupported Python type "__main__"."Point"`
-	if code != 1 || out != "" || !strings.Contains(stderr, want) {
+	if code != 4 || out != "" || !strings.Contains(stderr, want) {
 		t.Errorf("get point: exit %d, stdout %q, stderr %q; want exit 1 and %s", code, out, stderr, want)
 	}
 	out, stderr, _ = runCLI(t, "-c", path, "audit")
