@@ -145,9 +145,7 @@ func (e *encoder) appendReflect(dst []byte, rv reflect.Value, depth int) ([]byte
 		return e.appendList(dst, rv.Len(), func(i int) any { return rv.Index(i).Interface() }, depth)
 	case reflect.Map:
 		keys := rv.MapKeys()
-		if rv.Type().Key().Kind() == reflect.String {
-			slices.SortFunc(keys, func(a, b reflect.Value) int { return strings.Compare(a.String(), b.String()) })
-		}
+		slices.SortFunc(keys, compareKeys) // deterministic output, whatever the key type
 		return e.appendDict(dst, len(keys), func(i int) (any, any) {
 			return keys[i].Interface(), rv.MapIndex(keys[i]).Interface()
 		}, depth)
@@ -298,4 +296,79 @@ func (e *encoder) appendSetItems(dst []byte, n int, at func(int) (any, any), dep
 		dst = append(dst, 'u')
 	}
 	return dst, nil
+}
+
+// compareKeys orders map keys for deterministic output: numbers by value
+// before strings, strings bytewise, anything else by its printed form (Go
+// maps have no order, and Python keeps the order it is given).
+func compareKeys(a, b reflect.Value) int {
+	if a.Kind() == reflect.Interface {
+		a = a.Elem()
+	}
+	if b.Kind() == reflect.Interface {
+		b = b.Elem()
+	}
+	ra, rb := keyRank(a), keyRank(b)
+	if ra != rb {
+		return ra - rb
+	}
+	switch ra {
+	case 1:
+		return compareNumbers(a, b)
+	case 2:
+		return strings.Compare(a.String(), b.String())
+	}
+	return strings.Compare(fmt.Sprintf("%T %v", a.Interface(), a.Interface()), fmt.Sprintf("%T %v", b.Interface(), b.Interface()))
+}
+
+// keyRank is 0 for booleans and nil, 1 for numbers, 2 for strings, 3 else.
+func keyRank(v reflect.Value) int {
+	if !v.IsValid() {
+		return 0
+	}
+	switch v.Kind() {
+	case reflect.Bool:
+		return 0
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64:
+		return 1
+	case reflect.String:
+		return 2
+	}
+	return 3
+}
+
+func compareNumbers(a, b reflect.Value) int {
+	isInt := func(v reflect.Value) bool { return v.CanInt() }
+	isUint := func(v reflect.Value) bool { return v.CanUint() }
+	switch {
+	case isInt(a) && isInt(b):
+		return cmpOrdered(a.Int(), b.Int())
+	case isUint(a) && isUint(b):
+		return cmpOrdered(a.Uint(), b.Uint())
+	}
+	return cmpOrdered(toFloat(a), toFloat(b))
+}
+
+func toFloat(v reflect.Value) float64 {
+	switch {
+	case v.CanInt():
+		return float64(v.Int())
+	case v.CanUint():
+		return float64(v.Uint())
+	case v.CanFloat():
+		return v.Float()
+	}
+	return 0
+}
+
+func cmpOrdered[T int64 | uint64 | float64](a, b T) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
