@@ -79,6 +79,7 @@ type alias struct {
 // Options: WithKeyCheck samples existing entries and fails (or warns) when
 // none decrypts (keycheck.go).
 func Open(ctx context.Context, cfg *Config, opts ...OpenOption) (*Caches, error) {
+	installRedisLogger() // go-redis prints nothing unless SetRedisLogger asked
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
