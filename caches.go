@@ -72,13 +72,15 @@ type alias struct {
 // Errors: a *ConfigError (ErrInvalidConfig) for an invalid configuration; the
 // Redis error, naming the alias and with no password, for a server that does
 // not answer. On error everything opened so
-// far is closed. ctx bounds the connection checks: give it a deadline, as a
-// server that drops packets makes each attempt wait for go-redis's dial
-// timeout. cfg is copied: later changes to it have no effect.
+// far is closed. Each connection attempt waits at most the alias's
+// ConnectTimeout, and each reply its ReadTimeout; ctx bounds the whole
+// check. go-redis's own log lines are discarded unless SetRedisLogger routes
+// them. cfg is copied: later changes to it have no effect.
 //
 // Options: WithKeyCheck samples existing entries and fails (or warns) when
 // none decrypts (keycheck.go).
 func Open(ctx context.Context, cfg *Config, opts ...OpenOption) (*Caches, error) {
+	installRedisLogger() // go-redis prints nothing unless SetRedisLogger asked
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

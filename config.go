@@ -199,7 +199,37 @@ type CacheOptions struct {
 	// one planted value can take. Zero means codec.MaxDecompressedSize
 	// (32 MiB). Only with a compressor.
 	MaxDecompressedSize int64
+	// ConnectTimeout bounds each attempt to connect to a Redis server or a
+	// sentinel (native options.connect_timeout, Django
+	// OPTIONS.SOCKET_CONNECT_TIMEOUT; seconds or a Go duration string).
+	// Zero keeps the location's dial_timeout query option, else
+	// DefaultConnectTimeout (5s). At most MaxNetworkTimeout.
+	ConnectTimeout time.Duration
+	// ReadTimeout bounds each wait for a reply (native options.read_timeout;
+	// Django OPTIONS.SOCKET_TIMEOUT sets it and WriteTimeout). Zero keeps the
+	// location's read_timeout query option, else DefaultReadTimeout (3s). At
+	// most MaxNetworkTimeout.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds each write of a command (native
+	// options.write_timeout; Django OPTIONS.SOCKET_TIMEOUT). Zero keeps the
+	// location's write_timeout query option, else DefaultWriteTimeout (3s).
+	// At most MaxNetworkTimeout.
+	WriteTimeout time.Duration
 }
+
+// Defaults and bound of the network timeouts of CacheOptions: go-redis's own
+// defaults.
+const (
+	// DefaultConnectTimeout is CacheOptions.ConnectTimeout's default.
+	DefaultConnectTimeout = 5 * time.Second
+	// DefaultReadTimeout is CacheOptions.ReadTimeout's default.
+	DefaultReadTimeout = 3 * time.Second
+	// DefaultWriteTimeout is CacheOptions.WriteTimeout's default.
+	DefaultWriteTimeout = 3 * time.Second
+	// MaxNetworkTimeout is the largest connect, read or write timeout
+	// Validate accepts.
+	MaxNetworkTimeout = 10 * time.Minute
+)
 
 // DataRecovery says where the old, plaintext entries of an encrypted alias
 // live (native data_recovery, Django OPTIONS.DATA_RECOVERY).

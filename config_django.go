@@ -76,7 +76,7 @@ var djangoClients = map[string]string{
 var djangoIgnored = map[string]bool{
 	"PARSER_CLASS": true, "CONNECTION_POOL_CLASS": true, "CONNECTION_POOL_KWARGS": true,
 	"CONNECTION_FACTORY": true, "REDIS_CLIENT_CLASS": true, "REDIS_CLIENT_KWARGS": true,
-	"SOCKET_CONNECT_TIMEOUT": true, "SOCKET_TIMEOUT": true, "IGNORE_EXCEPTIONS": true,
+	"IGNORE_EXCEPTIONS":      true,
 	"LOG_IGNORED_EXCEPTIONS": true, "PICKLE_VERSION": true, "CLOSE_CONNECTION": true,
 	"MAX_ENTRIES": true, "CULL_FREQUENCY": true, // LocMemCache
 	"parser_class": true, "pool_class": true, // Django's own RedisCache
@@ -171,6 +171,12 @@ func (p *parser) djangoOptions(options *yaml.Node, optionsPath string, cc *Cache
 			cc.Options.MaxAge, err = p.duration(v, path)
 		case "BINDING_CONTEXT":
 			cc.Options.BindingContext, err = p.string(v, path)
+		case "SOCKET_CONNECT_TIMEOUT":
+			cc.Options.ConnectTimeout, err = p.duration(v, path)
+		case "SOCKET_TIMEOUT":
+			// redis-py's socket_timeout bounds reads and writes alike.
+			cc.Options.ReadTimeout, err = p.duration(v, path)
+			cc.Options.WriteTimeout = cc.Options.ReadTimeout
 		case "MAX_DECOMPRESSED_SIZE":
 			var n int
 			n, err = p.int(v, path)

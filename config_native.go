@@ -56,6 +56,12 @@ func (p *parser) nativeCache(n *yaml.Node, path string) (CacheConfig, error) {
 					cc.Options.MaxAge, err = p.duration(v, path)
 				case "binding_context":
 					cc.Options.BindingContext, err = p.string(v, path)
+				case "connect_timeout":
+					cc.Options.ConnectTimeout, err = p.duration(v, path)
+				case "read_timeout":
+					cc.Options.ReadTimeout, err = p.duration(v, path)
+				case "write_timeout":
+					cc.Options.WriteTimeout, err = p.duration(v, path)
 				case "max_decompressed_size":
 					var n int
 					n, err = p.int(v, path)

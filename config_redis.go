@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -39,9 +40,54 @@ func (t *target) databases() []string {
 	return []string{t.single.Network + " " + t.single.Addr + "/" + strconv.Itoa(t.single.DB)}
 }
 
-// redisTarget parses the locations of a Redis alias. Errors carry a Field
-// relative to the alias ("location[1]", "options.db") and no password.
+// redisTarget parses the locations of a Redis alias and applies its network
+// timeouts. Errors carry a Field relative to the alias ("location[1]",
+// "options.db") and no password.
 func redisTarget(cc CacheConfig) (*target, *ConfigError) {
+	t, err := locationTarget(cc)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case t.failover != nil:
+		o := t.failover
+		applyTimeouts(cc.Options, &o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.DialerRetries)
+	case t.cluster != nil:
+		o := t.cluster
+		applyTimeouts(cc.Options, &o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.DialerRetries)
+	default:
+		o := t.single
+		applyTimeouts(cc.Options, &o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.DialerRetries)
+	}
+	// Aliases share a client only when their timeouts agree too.
+	t.key += "\x00" + cc.Options.ConnectTimeout.String() + "\x00" + cc.Options.ReadTimeout.String() + "\x00" + cc.Options.WriteTimeout.String()
+	return t, nil
+}
+
+// applyTimeouts sets the dial, read and write timeouts of go-redis options
+// from an alias's options, when given (else the location's query options or
+// go-redis's defaults stay), and, unless the location's query set
+// dialer_retries, makes one dial per connection attempt: go-redis's default
+// of five, each waiting up to the dial timeout, made an unreachable server
+// take half a minute or more to fail. Commands still retry as MaxRetries
+// says.
+func applyTimeouts(opts CacheOptions, dial, read, write *time.Duration, dialerRetries *int) {
+	if opts.ConnectTimeout > 0 {
+		*dial = opts.ConnectTimeout
+	}
+	if opts.ReadTimeout > 0 {
+		*read = opts.ReadTimeout
+	}
+	if opts.WriteTimeout > 0 {
+		*write = opts.WriteTimeout
+	}
+	if *dialerRetries == 0 {
+		*dialerRetries = 1
+	}
+}
+
+// locationTarget parses the locations of a Redis alias.
+func locationTarget(cc CacheConfig) (*target, *ConfigError) {
 	if len(cc.Location) == 0 {
 		return nil, configErr("location", "required for backend %s", cc.Backend)
 	}

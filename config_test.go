@@ -144,7 +144,10 @@ func TestDjangoForms(t *testing.T) {
 			want: secureredis.CacheConfig{
 				Backend: secureredis.BackendRedis, DjangoBackend: "django_redis.cache.RedisCache",
 				Location: secureredis.Locations{"redis://a:7000", "redis://b:7001"}, KeyPrefix: "p", Version: 1,
-				Options: secureredis.CacheOptions{SecretKeys: secureredis.SecretKeys{cfgKey1}, Serializer: secureredis.SerializerPickle},
+				Options: secureredis.CacheOptions{
+					SecretKeys: secureredis.SecretKeys{cfgKey1}, Serializer: secureredis.SerializerPickle,
+					ReadTimeout: 5 * time.Second, WriteTimeout: 5 * time.Second, // SOCKET_TIMEOUT
+				},
 			},
 		},
 		{

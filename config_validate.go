@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/secureredis/secureredis/codec"
 )
@@ -132,6 +133,21 @@ func (c *Config) validateAlias(name string, secure bool) []*ConfigError {
 		add("options.max_age", "must not be negative")
 	case cc.Options.MaxAge > 0 && !hasKeys:
 		add("options.max_age", "only with secret_keys: plaintext entries have no timestamp")
+	}
+	for _, t := range []struct {
+		field string
+		d     time.Duration
+	}{
+		{"options.connect_timeout", cc.Options.ConnectTimeout},
+		{"options.read_timeout", cc.Options.ReadTimeout},
+		{"options.write_timeout", cc.Options.WriteTimeout},
+	} {
+		switch {
+		case t.d < 0:
+			add(t.field, "must not be negative")
+		case t.d > MaxNetworkTimeout:
+			add(t.field, "longer than %s", MaxNetworkTimeout)
+		}
 	}
 	if bc := cc.Options.BindingContext; bc != "" {
 		switch ser := cc.serializer(); {

@@ -39,23 +39,18 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	"github.com/secureredis/secureredis"
 )
 
 func main() {
 	// go-redis logs dial failures (with addresses) on its own; the commands
 	// report errors themselves, once.
-	redis.SetLogger(quietLogger{})
+	secureredis.SetRedisLogger(nil)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(exitCode(err))
 }
-
-// quietLogger discards go-redis's internal log.
-type quietLogger struct{}
-
-func (quietLogger) Printf(context.Context, string, ...any) {}
 
 // errUsage marks errors that exit with status 2.
 var errUsage = errors.New("usage")
