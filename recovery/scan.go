@@ -27,12 +27,12 @@ type (
 func scanPatterns(ctx context.Context, c store.Rediser, patterns []string, count int, fn func(context.Context, []string) error) error {
 	node := func(ctx context.Context, n store.Rediser) error {
 		for _, pattern := range patterns {
-			var cursor uint64
+			sc := store.NewScanner(n, pattern, int64(count))
 			for {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
-				page, next, err := n.Scan(ctx, cursor, pattern, int64(count)).Result()
+				page, more, err := sc.Next(ctx)
 				if err != nil {
 					return err
 				}
@@ -41,10 +41,9 @@ func scanPatterns(ctx context.Context, c store.Rediser, patterns []string, count
 						return err
 					}
 				}
-				if next == 0 {
+				if !more {
 					break
 				}
-				cursor = next
 			}
 		}
 		return nil

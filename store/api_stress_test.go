@@ -138,7 +138,7 @@ func TestIncrTwoProcesses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Set(t.Context(), "procs", 1000); err != nil {
+	if err := s.Set(t.Context(), "procs", int64(1000)); err != nil {
 		t.Fatal(err)
 	}
 	var cmds []*exec.Cmd
@@ -204,7 +204,7 @@ func TestIncrVersionUnderWrites(t *testing.T) {
 				t.Fatal(err)
 			}
 			ctx := t.Context()
-			if err := s.Set(ctx, "mv", 0); err != nil {
+			if err := s.Set(ctx, "mv", int64(0)); err != nil {
 				t.Fatal(err)
 			}
 			var ok atomic.Int64

@@ -191,7 +191,7 @@ func testKeys(t *testing.T, s *store.EncryptingStore) {
 		if i%4 == 0 {
 			k = fmt.Sprintf("k:{tag}:user:%02d", i)
 		}
-		if err := s.Set(ctx, k, i); err != nil {
+		if err := s.Set(ctx, k, int64(i)); err != nil {
 			t.Fatal(err)
 		}
 		if i%4 != 0 {
@@ -199,7 +199,7 @@ func testKeys(t *testing.T, s *store.EncryptingStore) {
 		}
 	}
 	for _, k := range []string{"k:other", "k:user*", "k:[x]"} {
-		if err := s.Set(ctx, k, 1); err != nil {
+		if err := s.Set(ctx, k, int64(1)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -280,7 +280,7 @@ func testIncr(t *testing.T, s *store.EncryptingStore, c rawClient) {
 	if n, err := s.Incr(ctx, "i:created", 5, store.CreateMissing()); err != nil || n != 5 {
 		t.Errorf("Incr(CreateMissing) = %d, %v", n, err)
 	}
-	if err := s.Set(ctx, "i:n", 10, gocachestore.WithExpiration(time.Hour)); err != nil {
+	if err := s.Set(ctx, "i:n", int64(10), gocachestore.WithExpiration(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := s.Incr(ctx, "i:n", 1); err != nil || n != 11 {

@@ -52,13 +52,12 @@ func (s *EncryptingStore) ScanKeys(ctx context.Context, fn func(ctx context.Cont
 }
 
 func (s *EncryptingStore) scanNode(ctx context.Context, node Rediser, fn func(context.Context, Rediser, []string) error) error {
-	pattern := s.keys.Pattern()
-	var cursor uint64
+	sc := NewScanner(node, s.keys.Pattern(), s.scan)
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		page, next, err := node.Scan(ctx, cursor, pattern, s.scan).Result()
+		page, more, err := sc.Next(ctx)
 		if err != nil {
 			return err
 		}
@@ -73,10 +72,9 @@ func (s *EncryptingStore) scanNode(ctx context.Context, node Rediser, fn func(co
 				return err
 			}
 		}
-		if next == 0 {
+		if !more {
 			return nil
 		}
-		cursor = next
 	}
 }
 

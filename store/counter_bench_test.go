@@ -36,7 +36,7 @@ func BenchmarkIncr(b *testing.B) {
 				keys := make([]string, mode.keys)
 				for i := range keys {
 					keys[i] = fmt.Sprintf("ctr%d", i)
-					if err := s.Set(ctx, keys[i], 0); err != nil {
+					if err := s.Set(ctx, keys[i], int64(0)); err != nil {
 						b.Fatal(err)
 					}
 				}

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -116,10 +117,18 @@ func TestClearRedisErrorHalfway(t *testing.T) {
 		cmd.SetVal(keys, cursor)
 		return cmd
 	}
+	// Each page is SCAN and INFO server in one pipeline (the run_id check of
+	// store.Scanner); this server reports no run_id.
+	scan := func(cursor uint64, result *redis.ScanCmd) *gomock.Call {
+		return client.EXPECT().Pipelined(ctx, gomock.Any()).DoAndReturn(
+			func(_ context.Context, fn func(redis.Pipeliner) error) ([]redis.Cmder, error) {
+				return nil, fn(scanPipe{cursor: cursor, scan: result, info: redis.NewStringResult("", errors.New("ERR no INFO"))})
+			})
+	}
 	gomock.InOrder(
-		client.EXPECT().Scan(ctx, uint64(0), "app1:*", int64(1000)).Return(page(7, "app1:1:a", "app1:secure:1:x", "app10:1:y")),
+		scan(0, page(7, "app1:1:a", "app1:secure:1:x", "app10:1:y")),
 		client.EXPECT().Unlink(ctx, "app1:1:a").Return(redis.NewIntResult(1, nil)),
-		client.EXPECT().Scan(ctx, uint64(7), "app1:*", int64(1000)).Return(page(9, "app1:1:b")),
+		scan(7, page(9, "app1:1:b")),
 		client.EXPECT().Unlink(ctx, "app1:1:b").Return(redis.NewIntResult(0, errBoom)),
 		// no further SCAN after the error
 	)
@@ -127,7 +136,7 @@ func TestClearRedisErrorHalfway(t *testing.T) {
 		t.Fatalf("Clear = %v, want the Redis error", err)
 	}
 	// A SCAN error surfaces too.
-	client.EXPECT().Scan(ctx, uint64(0), "app1:*", int64(1000)).Return(redis.NewScanCmdResult(nil, 0, errBoom))
+	scan(0, redis.NewScanCmdResult(nil, 0, errBoom))
 	if err := s.Clear(ctx); !errors.Is(err, errBoom) {
 		t.Fatalf("Clear = %v, want the SCAN error", err)
 	}
@@ -166,3 +175,21 @@ func TestGetWithTTLPipelineErrors(t *testing.T) {
 		t.Errorf("SetIfNotExists = %v", err)
 	}
 }
+
+// scanPipe is the pipeline a mocked Pipelined hands to store.Scanner: it
+// answers SCAN (checking the cursor asked for) and INFO with set results.
+type scanPipe struct {
+	redis.Pipeliner
+	cursor uint64
+	scan   *redis.ScanCmd
+	info   *redis.StringCmd
+}
+
+func (p scanPipe) Scan(_ context.Context, cursor uint64, match string, count int64) *redis.ScanCmd {
+	if cursor != p.cursor || match != "app1:*" || count != 1000 {
+		return redis.NewScanCmdResult(nil, 0, fmt.Errorf("unexpected SCAN %d %s %d", cursor, match, count))
+	}
+	return p.scan
+}
+
+func (p scanPipe) Info(context.Context, ...string) *redis.StringCmd { return p.info }

@@ -103,12 +103,12 @@ func (s *EncryptingStore) scanPattern(ctx context.Context, pattern string, o cal
 		return err
 	}
 	for _, node := range nodes {
-		var cursor uint64
+		sc := NewScanner(node, match, s.scan)
 		for {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			page, next, err := node.Scan(ctx, cursor, match, s.scan).Result()
+			page, more, err := sc.Next(ctx)
 			if err != nil {
 				return err
 			}
@@ -125,10 +125,9 @@ func (s *EncryptingStore) scanPattern(ctx context.Context, pattern string, o cal
 					return err
 				}
 			}
-			if next == 0 {
+			if !more {
 				break
 			}
-			cursor = next
 		}
 	}
 	return nil
