@@ -13,7 +13,11 @@
 //	secureredis.cache.hits
 //	secureredis.cache.misses
 //	secureredis.cache.fallback_reads
-//	secureredis.cache.decrypt_failures   (and the attribute class: wrong-key, undecodable, plaintext, value-type)
+//	secureredis.cache.decrypt_failures   (and the attribute class: wrong-key, undecodable, plaintext, value-type, unsupported-type)
+//
+// Progress records a migration's, rotation's or audit's running totals as
+// the gauge secureredis.job.keys (attributes job, alias and state:
+// scanned, done, skipped, failed), through recovery.WithProgress.
 //
 // Prometheus users who already meter through gocache's cache.NewMetric keep
 // that; both can run side by side.
