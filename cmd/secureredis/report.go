@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 	"time"
 
@@ -169,36 +168,13 @@ func auditOutput(r *recovery.AuditReport, alias string) *jobOutput {
 		Problem: "plaintext or undecryptable entries under the prefix"}
 }
 
-// auditText is the human audit summary: the counts on one line, then the
-// sample keys per class, each key through display.
+// auditText is the human audit summary: the report's own counts line (its
+// numbers and the pickle reader's quoted type names), then the sample keys
+// per class, each key through display.
 func auditText(r *recovery.AuditReport) string {
+	counts, _, _ := strings.Cut(r.String(), "\n")
 	var b strings.Builder
-	fmt.Fprintf(&b, "scanned %d: current %d, old-key %d", r.Scanned, r.Current, r.OldKey)
-	if len(r.ByKeyIndex) > 0 {
-		idx := make([]int, 0, len(r.ByKeyIndex))
-		for i := range r.ByKeyIndex {
-			idx = append(idx, i)
-		}
-		sort.Ints(idx)
-		parts := make([]string, len(idx))
-		for j, i := range idx {
-			parts[j] = fmt.Sprintf("key #%d: %d", i, r.ByKeyIndex[i])
-		}
-		fmt.Fprintf(&b, " (%s)", strings.Join(parts, ", "))
-	}
-	if r.PlaintextInt > 0 {
-		fmt.Fprintf(&b, ", plaintext-int %d", r.PlaintextInt)
-	}
-	if r.UnsupportedType > 0 {
-		names := make([]string, 0, len(r.UnsupportedTypes))
-		for n, c := range r.UnsupportedTypes {
-			names = append(names, fmt.Sprintf("%s: %d", displayText(n), c))
-		}
-		sort.Strings(names)
-		fmt.Fprintf(&b, ", unsupported-type %d (%s)", r.UnsupportedType, strings.Join(names, ", "))
-	}
-	fmt.Fprintf(&b, ", undecryptable %d, plaintext %d, vanished %d, skipped %d, failed %d in %v",
-		r.Undecryptable, r.Plaintext, r.Vanished, r.Skipped, r.Failed, r.Duration.Round(time.Millisecond))
+	b.WriteString(displayText(counts))
 	for _, c := range auditClasses {
 		if ks := r.Samples[c]; len(ks) > 0 {
 			names := make([]string, len(ks))
