@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math/big"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -97,14 +98,32 @@ func newDjangoEnv(t testing.TB, compressor, goCompressor string) *djangoEnv {
 	return e
 }
 
+// checkDjango fails the test unless Django and django-redis import, and,
+// where SECUREREDIS_DJANGO_VERSION is set (scripts/test's second interop run,
+// with Django 4.2 LTS first on PYTHONPATH), unless the Django that imports is
+// that version: the second run must not silently test the first one again.
 func checkDjango(t testing.TB) {
 	t.Helper()
-	out, err := exec.Command(djangoPython, "-c", "import django, django_redis, redis, cryptography, pytz, lz4.frame, zstandard").CombinedOutput()
+	out, err := exec.Command(djangoPython, "-c", "import django, django_redis, redis, cryptography, pytz, lz4.frame, zstandard; print(django.get_version())").CombinedOutput()
 	if err != nil {
 		t.Fatalf("Django interop tests need %s with Django and django-redis "+
 			"(apt-get install python3-django python3-django-redis python3-redis python3-cryptography python3-lz4 python3-zstandard): %v\n%s",
 			djangoPython, err, out)
 	}
+	got := strings.TrimSpace(string(out))
+	if want := os.Getenv("SECUREREDIS_DJANGO_VERSION"); want != "" && got != want && !strings.HasPrefix(got, want+".") {
+		t.Fatalf("Django %s imports, SECUREREDIS_DJANGO_VERSION wants %s (check PYTHONPATH)", got, want)
+	}
+}
+
+// TestDjangoVersion names the Django the interop tests run against.
+func TestDjangoVersion(t *testing.T) {
+	checkDjango(t)
+	out, err := exec.Command(djangoPython, "-c", "import django, django_redis; print(django.get_version(), '.'.join(map(str, django_redis.VERSION)))").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("Django and django-redis: %s", strings.TrimSpace(string(out)))
 }
 
 // open loads the Django CACHES JSON with the test server as LOCATION.

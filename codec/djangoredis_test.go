@@ -23,7 +23,11 @@ import (
 func pyDjangoRedis(t *testing.T, script string, out any) {
 	t.Helper()
 	prelude := `
-import json, sys, datetime, decimal
+import json, os, sys, datetime, decimal
+import django
+want = os.environ.get("SECUREREDIS_DJANGO_VERSION", "")
+if want and django.get_version() != want and not django.get_version().startswith(want + "."):
+    sys.exit("Django %s imports, SECUREREDIS_DJANGO_VERSION wants %s (check PYTHONPATH)" % (django.get_version(), want))
 from django.conf import settings
 settings.configure()
 from django_redis.serializers.json import JSONSerializer
