@@ -99,11 +99,29 @@ func (s *KeyScheme) BindingKey(storageKey, key string) string {
 	if s.names == nil {
 		return storageKey
 	}
-	v, ok := s.nameVersion(storageKey)
+	return s.make(key, s.prefix, s.versionOf(storageKey))
+}
+
+// versionOf returns the version a hashed name of this scheme carries, the
+// default version for anything else; it does not check the MAC's shape
+// (what BindingKey needs on the hot path: the name is the store's own).
+func (s *KeyScheme) versionOf(name string) int {
+	rest, ok := strings.CutPrefix(name, s.prefix+":")
 	if !ok {
-		v = s.version
+		return s.version
 	}
-	return s.make(key, s.prefix, v)
+	v := 0
+	for i := 0; i < len(rest) && i <= 10; i++ {
+		c := rest[i]
+		switch {
+		case c == ':' && i > 0:
+			return v
+		case c < '0' || c > '9':
+			return s.version
+		}
+		v = v*10 + int(c-'0')
+	}
+	return s.version
 }
 
 // BindingKeyVersion is BindingKey for key at version: the clear storage key
@@ -143,21 +161,27 @@ func (s *KeyScheme) CheckName(storageKey, bound string) (key string, version, se
 // nameAt returns the hashed name of the clear storage key bound, at version,
 // under secret i.
 func (s *KeyScheme) nameAt(bound string, version, i int) string {
-	clearPart := s.prefix + ":" + strconv.Itoa(version) + ":"
-	n := len(clearPart) + nameMACChars
+	var vbuf [20]byte
+	v := strconv.AppendInt(vbuf[:0], int64(version), 10)
+	n := len(s.prefix) + 1 + len(v) + 1 + nameMACChars
 	tag, hasTag := s.hashTag(bound)
 	if hasTag {
 		n += tagMACChars + 2
 	}
-	b := make([]byte, 0, n)
-	b = append(b, clearPart...)
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(s.prefix)
+	b.WriteByte(':')
+	b.Write(v)
+	b.WriteByte(':')
+	var mac [32]byte
 	if hasTag {
-		b = append(b, '{')
-		b = s.names.appendMAC(b, i, macTag, s.prefix, tag, tagMACLen)
-		b = append(b, '}')
+		b.WriteByte('{')
+		b.Write(s.names.appendMAC(mac[:0], i, macTag, s.prefix, tag, tagMACLen))
+		b.WriteByte('}')
 	}
-	b = s.names.appendMAC(b, i, macName, s.prefix, bound, nameMACLen)
-	return string(b)
+	b.Write(s.names.appendMAC(mac[:0], i, macName, s.prefix, bound, nameMACLen))
+	return b.String()
 }
 
 // hashTag returns the Redis cluster hash tag of bound (the content of its
