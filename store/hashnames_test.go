@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -275,4 +276,65 @@ func keysOf(es []store.Entry) []string {
 		ks[i] = e.Key
 	}
 	return ks
+}
+
+// TestHashedNamesAPI: the rest of the API works on hashed names, and leaves
+// no clear key name behind.
+func TestHashedNamesAPI(t *testing.T) {
+	srv := redistest.Start(t)
+	client := srv.Client(t, 0)
+	s := hashedStore(t, client, "app")
+	ctx := t.Context()
+	if n, err := s.Incr(ctx, "counter:alice", 5, store.CreateMissing()); err != nil || n != 5 {
+		t.Fatalf("Incr: %d, %v", n, err)
+	}
+	if n, err := s.Incr(ctx, "counter:alice", 2); err != nil || n != 7 {
+		t.Fatalf("Incr: %d, %v", n, err)
+	}
+	if ok, err := s.SetIfNotExists(ctx, "nx:alice", "1"); err != nil || !ok {
+		t.Fatalf("SetIfNotExists: %v, %v", ok, err)
+	}
+	if ok, err := s.Touch(ctx, "nx:alice", time.Hour); err != nil || !ok {
+		t.Fatalf("Touch: %v, %v", ok, err)
+	}
+	if ttl, err := s.TTL(ctx, "nx:alice"); err != nil || ttl <= 0 {
+		t.Fatalf("TTL: %v, %v", ttl, err)
+	}
+	if v, err := s.GetOrSet(ctx, "gos:alice", func(context.Context) (any, error) { return "computed", nil }); err != nil || v != "computed" {
+		t.Fatalf("GetOrSet: %v, %v", v, err)
+	}
+	if err := s.SetVersion(ctx, "ver:alice", "v1", 1); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := s.IncrVersion(ctx, "ver:alice", 1); err != nil || v != 2 {
+		t.Fatalf("IncrVersion: %v, %v", v, err)
+	}
+	if v, err := s.GetVersion(ctx, "ver:alice", 2); err != nil || v != "v1" {
+		t.Fatalf("GetVersion after IncrVersion: %v, %v", v, err)
+	}
+	if keys, err := s.KeysMatching(ctx, "ver:*", store.AtVersion(2)); err != nil || !slices.Equal(keys, []string{"ver:alice"}) {
+		t.Fatalf("KeysMatching at version 2: %q, %v", keys, err)
+	}
+	l, err := s.Lock(ctx, "lock:alice", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.CheckKeys(ctx, 10)
+	if err != nil || rep.Decrypted == 0 {
+		t.Fatalf("CheckKeys: %v, %v", rep, err)
+	}
+	for _, name := range redistest.Keys(t, client) {
+		if strings.Contains(name, "alice") {
+			t.Fatalf("name %q reveals a key", name)
+		}
+	}
+	if err := l.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Clear(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if left := redistest.Keys(t, client); len(left) != 0 {
+		t.Fatalf("after Clear: %q", left)
+	}
 }

@@ -1,0 +1,89 @@
+package store_test
+
+import (
+	"crypto/rand"
+	"fmt"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/secureredis/secureredis/codec"
+	"github.com/secureredis/secureredis/internal/redistest"
+	"github.com/secureredis/secureredis/store"
+)
+
+// BenchmarkHashedNames compares, on one redis-server and in one run, an
+// EncryptingStore with clear key names (the baseline) and one with hashed
+// names (codec.WithHashedNames), at 1 KiB values: Set, Get and GetMany of
+// 100 keys. Compare with benchstat on names=clear vs names=hashed.
+func BenchmarkHashedNames(b *testing.B) {
+	srv := redistest.Start(b)
+	client := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	b.Cleanup(func() { _ = client.Close() })
+	ring, err := codec.NewNameRing(nameSecret)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const size = 1 << 10
+	val := make([]byte, size)
+	if _, err := rand.Read(val); err != nil {
+		b.Fatal(err)
+	}
+	keys := make([]string, benchKeys)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("user:%04d@example.com:profile", i)
+	}
+	ctx := b.Context()
+	stores := map[string]*store.EncryptingStore{}
+	for _, tc := range []struct {
+		names string
+		opts  []codec.KeySchemeOption
+	}{
+		{"clear", nil},
+		{"hashed", []codec.KeySchemeOption{codec.WithHashedNames(ring)}},
+	} {
+		s, err := store.NewRedis(client, newCodec(b), newKeys(b, "bench:"+tc.names, tc.opts...))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, k := range keys {
+			if err := s.Set(ctx, k, val); err != nil {
+				b.Fatal(err)
+			}
+		}
+		stores[tc.names] = s
+	}
+	// Each op runs on both stores one after the other, so that both see the
+	// same conditions.
+	for _, op := range []struct {
+		name  string
+		bytes int64
+		fn    func(s *store.EncryptingStore, i int) error
+	}{
+		{"Set", size, func(s *store.EncryptingStore, i int) error { return s.Set(ctx, keys[i%benchKeys], val) }},
+		{"Get", size, func(s *store.EncryptingStore, i int) error {
+			_, err := s.Get(ctx, keys[i%benchKeys])
+			return err
+		}},
+		{"GetMany100", 100 * size, func(s *store.EncryptingStore, i int) error {
+			lo := (i * 100) % benchKeys
+			_, err := s.GetMany(ctx, keys[lo:lo+100])
+			return err
+		}},
+	} {
+		for _, names := range []string{"clear", "hashed"} {
+			s := stores[names]
+			b.Run("op="+op.name+"/names="+names+"/size=1KiB", func(b *testing.B) {
+				b.ReportAllocs()
+				b.SetBytes(op.bytes)
+				i := 0
+				for b.Loop() {
+					if err := op.fn(s, i); err != nil {
+						b.Fatal(err)
+					}
+					i++
+				}
+			})
+		}
+	}
+}
