@@ -99,6 +99,14 @@ func (r *RotateReport) String() string {
 // option's error, or, when the run stops early (SCAN error, ctx done between
 // batches), the partial report with an error wrapping the cause. Per-key
 // errors are in the report. Keys outside s's scheme are never touched.
+//
+// On an alias with hashed names (codec.WithHashedNames), Rotate also moves
+// every entry found under an older name secret's name to the first secret's
+// name (Renamed; see renameEntries in hashnames.go): the expiry time is
+// kept, a value written meanwhile under the new name wins (Conflicts), and
+// a killed run leaves both names holding the same value until it is run
+// again. An entry whose token does not belong under its name (moved there
+// from another name) is Undecryptable and left alone.
 func Rotate(ctx context.Context, s *store.EncryptingStore, opts ...Option) (*RotateReport, error) {
 	j, err := newJob("rotate", opts)
 	if err != nil {
