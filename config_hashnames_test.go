@@ -2,6 +2,7 @@ package secureredis_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -77,5 +78,21 @@ func TestHashedNamesConfigOpen(t *testing.T) {
 		if err := s.Clear(t.Context()); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestHashedNamesConfigRedacted: name secrets never print.
+func TestHashedNamesConfigRedacted(t *testing.T) {
+	cfg, err := secureredis.ParseConfig([]byte("caches:\n  default:\n    backend: redis\n    location: redis://h:6379\n    options:\n      secret_keys: [\""+cfgKey1+"\"]\n      name_secrets: [\""+cfgNameSecret+"\"]\n"), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"%v", "%+v", "%#v", "%s"} {
+		if out := fmt.Sprintf(f, cfg); strings.Contains(out, cfgNameSecret) {
+			t.Errorf("%s prints the name secret", f)
+		}
+	}
+	if out := fmt.Sprintf("%+v", cfg.Caches["default"]); strings.Contains(out, cfgNameSecret) {
+		t.Error("the alias prints the name secret")
 	}
 }

@@ -3,6 +3,7 @@ package recovery_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -63,9 +64,10 @@ func migrateOldHelper(ctx context.Context, j helperJob, client *redis.Client, c 
 // TestRotateNameSecretUnderWriters: entries written under an old name
 // secret are renamed to the new secret's names by Rotate (which also
 // re-encrypts them with the new Fernet key), TTLs kept, while the
-// application keeps writing some of them with the new configuration.
-// Afterwards every key holds its newest value under the new name only,
-// and a second run has nothing to do.
+// application keeps writing some of them with the new configuration,
+// or deleting them. Afterwards every key holds its newest value under the
+// new name only (a deleted one stays deleted), and a second run has
+// nothing to do.
 func TestRotateNameSecretUnderWriters(t *testing.T) {
 	const n = 20_000
 	srv := redistest.Start(t)
@@ -94,7 +96,13 @@ func TestRotateNameSecretUnderWriters(t *testing.T) {
 			i := r.IntN(n/20) * 20
 			v := fmt.Sprintf("app-%d-%d", i, seq)
 			mu.Lock() // held across the write: the map says what was last written
-			err := after.Set(context.WithoutCancel(ctx), entries[i].Key, v, gocachestore.WithExpiration(time.Hour))
+			var err error
+			if seq%4 == 3 { // a delete: the entry must not come back
+				v = ""
+				err = after.Delete(context.WithoutCancel(ctx), entries[i].Key)
+			} else {
+				err = after.Set(context.WithoutCancel(ctx), entries[i].Key, v, gocachestore.WithExpiration(time.Hour))
+			}
 			if err == nil {
 				appWrote[i] = v
 			}
@@ -122,16 +130,22 @@ func TestRotateNameSecretUnderWriters(t *testing.T) {
 	// Only the new names are left, each read by a store that knows only
 	// the new secret and the new key.
 	only := hashedStore(t, client, newCodec(t, testKey), "app", nameSecret)
+	deleted := 0
+	for _, v := range appWrote {
+		if v == "" {
+			deleted++
+		}
+	}
 	names := redistest.Keys(t, client)
-	if len(names) != n {
-		t.Fatalf("%d keys in Redis after the rotation, want %d", len(names), n)
+	if len(names) != n-deleted {
+		t.Fatalf("%d keys in Redis after the rotation, want %d", len(names), n-deleted)
 	}
 	keys := make([]string, n)
 	for i := range entries {
 		keys[i] = entries[i].Key
 	}
 	res, err := only.GetMany(ctx, keys)
-	if err != nil {
+	if err != nil && deleted == 0 {
 		t.Fatalf("GetMany after the rotation: %v", err)
 	}
 	ttls := make([]*redis.DurationCmd, n)
@@ -141,6 +155,13 @@ func TestRotateNameSecretUnderWriters(t *testing.T) {
 		want := entries[i].Value
 		if v, ok := appWrote[i]; ok {
 			want = v
+		}
+		if want == "" { // deleted by the application
+			if res[i].Err == nil {
+				lost++
+				t.Errorf("%s was deleted and came back as %v", keys[i], res[i].Value)
+			}
+			continue
 		}
 		if res[i].Value != want {
 			lost++
@@ -157,7 +178,7 @@ func TestRotateNameSecretUnderWriters(t *testing.T) {
 		t.Fatalf("%d entries lost or stale", lost)
 	}
 	again, err := recovery.Rotate(ctx, after)
-	if err != nil || again.Rotated != 0 || again.Current != n {
+	if err != nil || again.Rotated != 0 || again.Current != n-deleted {
 		t.Fatalf("second run: %v, %v", again, err)
 	}
 	// Audit samples show clear keys only for what it decrypts.
@@ -277,5 +298,54 @@ func TestMigrateIntoHashedKilled(t *testing.T) {
 		if strings.Contains(name, "mail") || strings.Contains(name, "example") || !secure.Keys().Owns(name) {
 			t.Fatalf("name %q", name)
 		}
+	}
+}
+
+// TestRotateRenameRaces: what the application does between Rotate's read
+// and its writes wins, deterministically: a key deleted stays deleted (the
+// copy Rotate made is taken back), a key rewritten keeps the new value, a
+// key rewritten under its old name by a process still on the old secret
+// keeps that value for the next run, and an untouched key is renamed.
+func TestRotateRenameRaces(t *testing.T) {
+	srv := redistest.Start(t)
+	client := srv.Client(t, 0)
+	ctx := t.Context()
+	old := hashedStore(t, client, newCodec(t), "app", otherNameSecret)
+	for _, k := range []string{"deleted", "rewritten", "old-writer", "untouched"} {
+		if err := old.Set(ctx, k, "v0-"+k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := hashedStore(t, client, newCodec(t), "app", nameSecret, otherNameSecret)
+	after := func(ctx context.Context, _ []string) {
+		if err := s.Delete(ctx, "deleted"); err != nil {
+			t.Error(err)
+		}
+		if err := s.Set(ctx, "rewritten", "v1"); err != nil {
+			t.Error(err)
+		}
+		if err := old.Set(ctx, "old-writer", "v1-old"); err != nil {
+			t.Error(err)
+		}
+	}
+	rep, err := recovery.Rotate(ctx, s, recovery.WithHooks(nil, after))
+	if err != nil || rep.Failed != 0 || rep.Renamed != 1 {
+		t.Fatalf("rotate: %v, %v", rep, err)
+	}
+	for k, want := range map[string]string{"rewritten": "v1", "old-writer": "v1-old", "untouched": "v0-untouched"} {
+		if v, err := s.Get(ctx, k); err != nil || v != want {
+			t.Errorf("%s = %v, %v; want %q", k, v, err, want)
+		}
+	}
+	if _, err := s.Get(ctx, "deleted"); !errors.Is(err, gocachestore.NotFound{}) {
+		t.Errorf("deleted entry: %v", err)
+	}
+	// The next run renames the old writer's value.
+	rep, err = recovery.Rotate(ctx, s)
+	if err != nil || rep.Renamed != 1 {
+		t.Fatalf("second run: %v, %v", rep, err)
+	}
+	if n := len(redistest.Keys(t, client)); n != 3 {
+		t.Fatalf("%d keys left, want 3", n)
 	}
 }

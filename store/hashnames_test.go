@@ -338,3 +338,71 @@ func TestHashedNamesAPI(t *testing.T) {
 		t.Fatalf("after Clear: %q", left)
 	}
 }
+
+// TestHashedNamesCluster: on a three-master cluster, hashed names keep
+// hash-tagged keys in one slot, and batches, iteration, DeletePattern,
+// deletes across name secrets and Clear work on every master.
+func TestHashedNamesCluster(t *testing.T) {
+	cl := redistest.StartCluster(t, redistest.WithReplicas(0))
+	cc := cl.Client(t)
+	ctx := t.Context()
+	old := hashedStore(t, cc, "app", otherNameSecret)
+	s := hashedStore(t, cc, "app", nameSecret, otherNameSecret)
+	const n = 300
+	var entries []store.Entry
+	var keys []string
+	for i := range n {
+		k := fmt.Sprintf("k%04d", i)
+		if i%2 == 0 {
+			k = fmt.Sprintf("{user%d}:k%04d", i/20, i)
+		}
+		entries = append(entries, store.Entry{Key: k, Value: "v-" + k})
+		keys = append(keys, k)
+	}
+	if err := s.SetMany(ctx, entries[:n/2]); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.SetMany(ctx, entries[n/2:]); err != nil { // under the older secret
+		t.Fatal(err)
+	}
+	for i := 0; i < n; i += 20 {
+		a, b := s.Keys().Key(keys[i]), s.Keys().Key(keys[i+2])
+		if store.HashSlot(a) != store.HashSlot(b) {
+			t.Fatalf("%q and %q: hash tag lost", keys[i], keys[i+2])
+		}
+	}
+	res, err := s.GetMany(ctx, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res {
+		if r.Value != "v-"+keys[i] {
+			t.Fatalf("GetMany %s = %v, %v", keys[i], r.Value, r.Err)
+		}
+	}
+	got, err := s.KeysMatching(ctx, "*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	want := slices.Clone(keys)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("KeysMatching: %d keys, want %d", len(got), len(want))
+	}
+	if err := s.DeleteMany(ctx, keys[n-10:]); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := s.DeletePattern(ctx, "{user1}:*"); err != nil || d != 10 {
+		t.Fatalf("DeletePattern: %d, %v", d, err)
+	}
+	if got, err := s.KeysMatching(ctx, "*"); err != nil || len(got) != n-20 {
+		t.Fatalf("after deletes: %d keys, %v", len(got), err)
+	}
+	if err := s.Clear(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.KeysMatching(ctx, "*"); err != nil || len(got) != 0 {
+		t.Fatalf("after Clear: %d keys, %v", len(got), err)
+	}
+}
