@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 
+	gocachego "github.com/eko/gocache/store/go_cache/v4"
+	gocache "github.com/patrickmn/go-cache"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/secureredis/secureredis/codec"
@@ -12,10 +14,12 @@ import (
 	"github.com/secureredis/secureredis/store"
 )
 
-// BenchmarkHashedNames compares, on one redis-server and in one run, an
-// EncryptingStore with clear key names (the baseline) and one with hashed
-// names (codec.WithHashedNames), at 1 KiB values: Set, Get and GetMany of
-// 100 keys. Compare with benchstat on names=clear vs names=hashed.
+// BenchmarkHashedNames compares, in one run, an EncryptingStore with clear
+// key names (the baseline) and one with hashed names
+// (codec.WithHashedNames), at 1 KiB values: Set, Get and GetMany of 100
+// keys, on one redis-server (backend=redis) and on an in-memory gocache
+// store (backend=memory: no network, so the CPU cost of the names shows
+// in full). Compare with benchstat on names=clear vs names=hashed.
 func BenchmarkHashedNames(b *testing.B) {
 	srv := redistest.Start(b)
 	client := redis.NewClient(&redis.Options{Addr: srv.Addr})
@@ -35,6 +39,7 @@ func BenchmarkHashedNames(b *testing.B) {
 	}
 	ctx := b.Context()
 	stores := map[string]*store.EncryptingStore{}
+	mem := gocachego.NewGoCache(gocache.New(gocache.NoExpiration, 0))
 	for _, tc := range []struct {
 		names string
 		opts  []codec.KeySchemeOption
@@ -42,16 +47,27 @@ func BenchmarkHashedNames(b *testing.B) {
 		{"clear", nil},
 		{"hashed", []codec.KeySchemeOption{codec.WithHashedNames(ring)}},
 	} {
-		s, err := store.NewRedis(client, newCodec(b), newKeys(b, "bench:"+tc.names, tc.opts...))
+		ks := newKeys(b, "bench:"+tc.names, tc.opts...)
+		s, err := store.NewRedis(client, newCodec(b), ks)
 		if err != nil {
 			b.Fatal(err)
 		}
+		ms, err := store.New(mem, newCodec(b), ks)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, k := range keys {
+			if err := ms.Set(ctx, k, val); err != nil {
+				b.Fatal(err)
+			}
+		}
+		stores["memory/names="+tc.names] = ms
 		for _, k := range keys {
 			if err := s.Set(ctx, k, val); err != nil {
 				b.Fatal(err)
 			}
 		}
-		stores[tc.names] = s
+		stores["redis/names="+tc.names] = s
 	}
 	// Each op runs on both stores one after the other, so that both see the
 	// same conditions.
@@ -71,9 +87,9 @@ func BenchmarkHashedNames(b *testing.B) {
 			return err
 		}},
 	} {
-		for _, names := range []string{"clear", "hashed"} {
-			s := stores[names]
-			b.Run("op="+op.name+"/names="+names+"/size=1KiB", func(b *testing.B) {
+		for _, st := range []string{"redis/names=clear", "redis/names=hashed", "memory/names=clear", "memory/names=hashed"} {
+			s := stores[st]
+			b.Run("op="+op.name+"/backend="+st+"/size=1KiB", func(b *testing.B) {
 				b.ReportAllocs()
 				b.SetBytes(op.bytes)
 				i := 0
