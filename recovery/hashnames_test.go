@@ -312,10 +312,11 @@ func TestRotateRenameRaces(t *testing.T) {
 	ctx := t.Context()
 	old := hashedStore(t, client, newCodec(t), "app", otherNameSecret)
 	for _, k := range []string{"deleted", "rewritten", "old-writer", "untouched"} {
-		if err := old.Set(ctx, k, "v0-"+k); err != nil {
+		if err := old.Set(ctx, k, "v0-"+k, gocachestore.WithExpiration(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 	}
+	expireAt := client.PExpireTime(ctx, old.Keys().Key("untouched")).Val()
 	s := hashedStore(t, client, newCodec(t), "app", nameSecret, otherNameSecret)
 	after := func(ctx context.Context, _ []string) {
 		if err := s.Delete(ctx, "deleted"); err != nil {
@@ -339,6 +340,9 @@ func TestRotateRenameRaces(t *testing.T) {
 	}
 	if _, err := s.Get(ctx, "deleted"); !errors.Is(err, gocachestore.NotFound{}) {
 		t.Errorf("deleted entry: %v", err)
+	}
+	if at := client.PExpireTime(ctx, s.Keys().Key("untouched")).Val(); at != expireAt || at <= 0 {
+		t.Errorf("renamed entry expires at %v, the original at %v", at, expireAt)
 	}
 	// The next run renames the old writer's value.
 	rep, err = recovery.Rotate(ctx, s)
