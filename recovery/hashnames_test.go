@@ -353,3 +353,40 @@ func TestRotateRenameRaces(t *testing.T) {
 		t.Fatalf("%d keys left, want 3", n)
 	}
 }
+
+// TestRotateNamesCluster: on a three-master cluster, where an entry's old
+// and new names lie in different slots, Rotate renames every entry.
+func TestRotateNamesCluster(t *testing.T) {
+	cc := startCluster(t)
+	ctx := t.Context()
+	old := hashedStore(t, cc, newCodec(t), "app", otherNameSecret)
+	const n = 300
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("k%d", i)
+		if i%3 == 0 {
+			keys[i] = fmt.Sprintf("{user%d}:k%d", i/30, i)
+		}
+		if err := old.Set(ctx, keys[i], "v-"+keys[i], gocachestore.WithExpiration(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := hashedStore(t, cc, newCodec(t), "app", nameSecret, otherNameSecret)
+	rep, err := recovery.Rotate(ctx, s, recovery.WithBatchSize(50))
+	if err != nil || rep.Failed != 0 || rep.Renamed != n {
+		t.Fatalf("rotate: %v, %v", rep, err)
+	}
+	only := hashedStore(t, cc, newCodec(t), "app", nameSecret)
+	res, err := only.GetMany(ctx, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res {
+		if r.Value != "v-"+keys[i] {
+			t.Fatalf("%s = %v, %v", keys[i], r.Value, r.Err)
+		}
+	}
+	if got, err := only.KeysMatching(ctx, "*"); err != nil || len(got) != n {
+		t.Fatalf("KeysMatching after the rotation: %d keys, %v", len(got), err)
+	}
+}
