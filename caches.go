@@ -178,7 +178,11 @@ func sortedNames(cfg *Config) []string {
 // newStore returns a store over the alias's client (or memory cache) and
 // codec, with the given key prefix, version and default expiration.
 func (a *alias) newStore(prefix string, version int, timeout Timeout) (*store.EncryptingStore, error) {
-	keys, err := codec.NewKeyScheme(prefix, codec.WithVersion(version))
+	names, err := a.cfg.hashedNames(a.codec) // config_hashnames.go
+	if err != nil {
+		return nil, err
+	}
+	keys, err := codec.NewKeyScheme(prefix, append(names, codec.WithVersion(version))...)
 	if err != nil {
 		return nil, err
 	}

@@ -199,6 +199,11 @@ type CacheOptions struct {
 	// one planted value can take. Zero means codec.MaxDecompressedSize
 	// (32 MiB). Only with a compressor.
 	MaxDecompressedSize int64
+	// HashedNames and NameSecrets (native options.hashed_names and
+	// options.name_secrets): entry names that reveal no key; see
+	// config_hashnames.go and codec.WithHashedNames.
+	HashedNames bool
+	NameSecrets SecretKeys
 	// ConnectTimeout bounds each attempt to connect to a Redis server or a
 	// sentinel (native options.connect_timeout, Django
 	// OPTIONS.SOCKET_CONNECT_TIMEOUT; seconds or a Go duration string).
@@ -293,6 +298,7 @@ func (c *Config) clone() *Config {
 	for name, cc := range c.Caches {
 		cc.Location = slices.Clone(cc.Location)
 		cc.Options.SecretKeys = slices.Clone(cc.Options.SecretKeys)
+		cc.Options.NameSecrets = slices.Clone(cc.Options.NameSecrets)
 		if cc.Options.DB != nil {
 			db := *cc.Options.DB
 			cc.Options.DB = &db

@@ -181,6 +181,8 @@ func (p *parser) djangoOptions(options *yaml.Node, optionsPath string, cc *Cache
 			var n int
 			n, err = p.int(v, path)
 			cc.Options.MaxDecompressedSize = int64(n)
+		case "HASHED_NAMES", "NAME_SECRETS":
+			err = configErr(path, djangoHashedNames) // config_hashnames.go
 		case "PASSWORD", "USERNAME":
 			err = configErr(path, "not supported: put the credentials in LOCATION (redis://user:password@host)")
 		case "COMPRESSOR":

@@ -62,6 +62,10 @@ func (p *parser) nativeCache(n *yaml.Node, path string) (CacheConfig, error) {
 					cc.Options.ReadTimeout, err = p.duration(v, path)
 				case "write_timeout":
 					cc.Options.WriteTimeout, err = p.duration(v, path)
+				case "hashed_names":
+					cc.Options.HashedNames, err = p.bool(v, path)
+				case "name_secrets":
+					cc.Options.NameSecrets, err = p.strings(v, path)
 				case "max_decompressed_size":
 					var n int
 					n, err = p.int(v, path)

@@ -149,6 +149,7 @@ func (c *Config) validateAlias(name string, secure bool) []*ConfigError {
 			add(t.field, "longer than %s", MaxNetworkTimeout)
 		}
 	}
+	cc.validateHashedNames(add) // config_hashnames.go
 	if bc := cc.Options.BindingContext; bc != "" {
 		switch ser := cc.serializer(); {
 		case ser != SerializerNative && ser != SerializerJSON:

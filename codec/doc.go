@@ -117,9 +117,40 @@
 // zstd frames and xz streams that declare a size past the cap are refused
 // before inflating anything.
 //
-// What encryption does not hide: key names, the approximate value length
-// (Fernet pads to 16 bytes), and the time each value was written (the Fernet
-// timestamp is in clear). Keys never appear in errors or in fmt output
-// (KeyRing prints redacted). Randomness for IVs and keys comes from
-// crypto/rand. Decode never writes to the token it is given.
+// What encryption does not hide: key names (unless hashed, below), the
+// approximate value length (Fernet pads to 16 bytes), and the time each value
+// was written (the Fernet timestamp is in clear). Keys never appear in errors
+// or in fmt output (KeyRing and NameRing print redacted). Randomness for IVs
+// and keys comes from crypto/rand. Decode never writes to the token it is
+// given.
+//
+// # Hashed key names
+//
+// WithHashedNames makes a KeyScheme name entries "prefix:version:<MAC>",
+// the MAC being HMAC-SHA256 of the clear storage key under a NameRing
+// secret, truncated to 128 bits (collisions need about 2^64 keys; a guess
+// needs the secret), in unpadded base64url. The design, and why:
+//
+//   - The token stays bound to the clear storage key ("prefix:version:key",
+//     KeyScheme.BindingKey), not to the hashed name. So the logical key
+//     travels inside every token, authenticated, and whoever holds the
+//     Fernet key recovers it (Codec.BoundKey) to list, match patterns,
+//     audit or migrate; a reader of a known key still rejects a token moved
+//     from another name (the binding differs), and a scan rejects it with
+//     KeyScheme.CheckName (the name is not the MAC of the key inside).
+//     The wire format does not change.
+//   - The secret is separate from the Fernet keys: a NameRing of its own
+//     (NewNameRing), or derived from each Fernet key with HKDF-SHA256
+//     (DeriveNameRing), so that names reveal nothing about the encryption
+//     keys and an alias needs no new secret. Like a KeyRing, the first
+//     secret names new entries and readers try every one, so a rotation
+//     renames entries while they stay readable.
+//   - The MAC covers the prefix and version too: the same logical key has
+//     unrelated names in two aliases or versions.
+//   - A cluster hash tag ("{u1}") in the logical key becomes
+//     "{<96-bit MAC of the prefix and tag>}" in front of the MAC, so keys
+//     with one tag still share a slot; this shows which entries share a tag
+//     (never the tag). A tag inside the prefix stays as it is.
+//   - The prefix and version stay in clear, so Pattern, Owns and every
+//     prefix-scoped operation work as before.
 package codec

@@ -52,6 +52,7 @@ type KeyScheme struct {
 	version int
 	make    KeyFunc
 	reverse ReverseKeyFunc
+	names   *NameRing // WithHashedNames (hashkeys.go); nil: clear names
 }
 
 // KeySchemeOption configures a KeyScheme.
@@ -81,6 +82,9 @@ func NewKeyScheme(prefix string, opts ...KeySchemeOption) (*KeyScheme, error) {
 	if s.make == nil || s.reverse == nil {
 		return nil, fmt.Errorf("%w: key function and its reverse are both required", ErrInvalidKeyScheme)
 	}
+	if err := s.checkNames(); err != nil { // hashkeys.go
+		return nil, err
+	}
 	const sample = "sample:key"
 	sk := s.make(sample, prefix, s.version)
 	if !strings.HasPrefix(sk, prefix+":") {
@@ -98,22 +102,37 @@ func (s *KeyScheme) Prefix() string { return s.prefix }
 // Version returns the default version.
 func (s *KeyScheme) Version() int { return s.version }
 
-// Key returns the storage key of key at the default version.
-func (s *KeyScheme) Key(key string) string { return s.make(key, s.prefix, s.version) }
+// Key returns the storage key of key at the default version. With hashed
+// names it is the name under the ring's first secret (see WithHashedNames).
+func (s *KeyScheme) Key(key string) string { return s.KeyVersion(key, s.version) }
 
-// KeyVersion returns the storage key of key at version.
+// KeyVersion returns the storage key of key at version. With hashed names it
+// is the name under the ring's first secret (see WithHashedNames).
 func (s *KeyScheme) KeyVersion(key string, version int) string {
+	if s.names != nil {
+		return s.nameAt(s.make(key, s.prefix, version), version, 0)
+	}
 	return s.make(key, s.prefix, version)
 }
 
 // Parse returns the logical key and version of a storage key of this scheme,
-// and false for a key the scheme does not own.
+// and false for a key the scheme does not own. A hashed name holds no
+// logical key: with hashed names Parse always returns false (the key is in
+// the entry's token: Codec.BoundKey and CheckName recover it).
 func (s *KeyScheme) Parse(storageKey string) (key string, version int, ok bool) {
+	if s.names != nil {
+		return "", 0, false
+	}
 	return s.reverse(storageKey, s.prefix)
 }
 
-// Owns reports whether storageKey is a key of this scheme, at any version.
+// Owns reports whether storageKey is a key of this scheme, at any version:
+// with hashed names, one of the exact shape the scheme makes.
 func (s *KeyScheme) Owns(storageKey string) bool {
+	if s.names != nil {
+		_, ok := s.nameVersion(storageKey)
+		return ok
+	}
 	_, _, ok := s.reverse(storageKey, s.prefix)
 	return ok
 }

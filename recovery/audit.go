@@ -201,7 +201,13 @@ func (a *audit) batch(ctx context.Context, keys []string) {
 	parallel.For(len(es), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			if e := &es[i]; e.state == audRead {
-				e.class, e.keyIndex, e.pyType = classify(a.c, e.key, e.tok)
+				bound, _, _ := bindingOf(a.s, a.c, e.key, e.tok) // hashnames.go
+				e.class, e.keyIndex, e.pyType = classify(a.c, bound, e.tok)
+				if e.class == ClassCurrent || e.class == ClassOldKey || e.class == ClassUnsupportedType {
+					// Decrypted: the sample names the clear key; else the
+					// hashed name, all an operator without the key sees.
+					e.key = bound
+				}
 				e.state = audClassified
 				e.tok = ""
 			}

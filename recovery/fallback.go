@@ -61,7 +61,7 @@ func (f *fallback) Fetch(ctx context.Context, key string) (any, time.Duration, b
 	case ttl < 0:
 		ttl = store.NoExpiration
 	}
-	v, err := f.old.Codec().Decode(sk, data)
+	v, err := f.old.Codec().Decode(f.old.Keys().BindingKey(sk, key), data)
 	if err != nil {
 		return nil, 0, false, &valueError{ErrDecode, err}
 	}

@@ -34,6 +34,10 @@ type helperJob struct {
 	SecurePrefix string
 	Batch        int
 	Sources      []helperSource
+	// NameSecret gives the secure alias hashed names; OldPrefix makes the
+	// child Migrate that encrypted clear-names alias instead of Sources.
+	NameSecret string `json:",omitempty"`
+	OldPrefix  string `json:",omitempty"`
 }
 
 type helperSource struct {
@@ -72,13 +76,25 @@ func migrateHelper(job string) int {
 		return 2
 	}
 	c, _ := codec.New(ring)
-	keys, _ := codec.NewKeyScheme(j.SecurePrefix)
+	var kopts []codec.KeySchemeOption
+	if j.NameSecret != "" {
+		nr, err := codec.NewNameRing(j.NameSecret)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		kopts = append(kopts, codec.WithHashedNames(nr))
+	}
+	keys, _ := codec.NewKeyScheme(j.SecurePrefix, kopts...)
 	secure, err := store.NewRedis(client, c, keys)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
 	enc := json.NewEncoder(os.Stdout)
+	if j.OldPrefix != "" {
+		return migrateOldHelper(ctx, j, client, c, secure, enc)
+	}
 	done := 0
 	for _, s := range j.Sources {
 		rep, err := recovery.MigrateFrom(ctx, recovery.Source{Client: client, Patterns: s.Patterns, Format: s.Format}, secure,

@@ -149,6 +149,7 @@ const (
 
 type entry struct {
 	oldKey, newKey string
+	bound          string    // what the secure codec binds to: newKey unless hashed names
 	raw            string    // the old value as read, for compare-and-delete
 	expireAt       time.Time // when the old entry expires, by the local clock; zero: persistent
 	pxat           int64     // the same by the old server's clock, in Unix ms (same server only)
@@ -178,7 +179,7 @@ func (m *migration) read(ctx context.Context, keys []string) *migBatch {
 	for i, k := range keys {
 		e := &es[i]
 		e.oldKey = k
-		if e.newKey, e.reason = m.src.target(k); e.reason != "" {
+		if e.newKey, e.bound, e.reason = m.src.target(k); e.reason != "" {
 			e.state = skipped
 			continue
 		}
@@ -318,7 +319,7 @@ func (m *migration) encode(es []entry, live []int) {
 				e.fail(&valueError{ErrDecode, err})
 				continue
 			}
-			tok, err := sc.Encode(e.newKey, v)
+			tok, err := sc.Encode(e.bound, v)
 			if err != nil {
 				e.fail(&valueError{ErrEncode, err})
 				continue

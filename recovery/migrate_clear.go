@@ -101,7 +101,7 @@ func (m *migration) compare(ctx context.Context, es []entry, idx []int) {
 				e.clear, e.delErr = clrDeleteFailed, fmt.Errorf("recovery: read secure copy: %w", err)
 				continue
 			}
-			if sameValue(sc, e.newKey, e.tok, sec) {
+			if sameValue(sc, e.bound, e.tok, sec) {
 				e.clear = clrDelete
 				continue
 			}

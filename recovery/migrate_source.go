@@ -16,7 +16,9 @@ type source interface {
 	scan(ctx context.Context, count int, fn func(ctx context.Context, keys []string) error) error
 	// target returns the secure storage key an old key moves to, or why the
 	// key is skipped.
-	target(oldKey string) (newKey string, skip SkipReason)
+	// bound is the key the secure codec binds the token to (the same
+	// as newKey unless secure has hashed names: KeyScheme.BindingKey).
+	target(oldKey string) (newKey, bound string, skip SkipReason)
 	// decode returns the value of an old entry from the bytes read.
 	decode(oldKey, raw string) (any, error)
 	// skipsWrongType says whether a key that is not a Redis string is
@@ -43,15 +45,15 @@ func (s *prefixSource) scan(ctx context.Context, count int, fn func(context.Cont
 	})
 }
 
-func (s *prefixSource) target(k string) (string, SkipReason) {
+func (s *prefixSource) target(k string) (string, string, SkipReason) {
 	if s.secure.Keys().Owns(k) {
-		return "", SkipSecureNamespace
+		return "", "", SkipSecureNamespace
 	}
 	key, version, ok := s.old.Keys().Parse(k)
 	if !ok {
-		return "", SkipNotOwned
+		return "", "", SkipNotOwned
 	}
-	return s.secure.Keys().KeyVersion(key, version), ""
+	return s.secure.Keys().KeyVersion(key, version), s.secure.Keys().BindingKeyVersion(key, version), ""
 }
 
 func (s *prefixSource) decode(k, raw string) (any, error) {

@@ -49,6 +49,10 @@ type RotateReport struct {
 	Vanished int
 	// Skipped counts keys under the prefix that are not entries (tag sets).
 	Skipped int
+	// Renamed counts the entries of Rotated that a hashed-names alias
+	// (codec.WithHashedNames) also moved from an older name secret's name to
+	// the first secret's (hashnames.go).
+	Renamed int
 }
 
 // String summarises the report on one line, without keys or values.
@@ -63,6 +67,9 @@ func (r *RotateReport) String() string {
 	}
 	if r.IntsEncrypted > 0 {
 		ints += fmt.Sprintf(", plaintext ints encrypted %d", r.IntsEncrypted)
+	}
+	if r.Renamed > 0 {
+		ints += fmt.Sprintf(", renamed %d", r.Renamed)
 	}
 	return fmt.Sprintf("%sscanned %d, rotated %d, current %d, undecryptable %d%s, conflicts %d, vanished %d, skipped %d, failed %d in %v",
 		prefix, r.Scanned, r.Rotated, r.Current, r.Undecryptable, ints, r.Conflicts, r.Vanished, r.Skipped, r.Failed, r.Duration.Round(time.Millisecond))
@@ -92,6 +99,14 @@ func (r *RotateReport) String() string {
 // option's error, or, when the run stops early (SCAN error, ctx done between
 // batches), the partial report with an error wrapping the cause. Per-key
 // errors are in the report. Keys outside s's scheme are never touched.
+//
+// On an alias with hashed names (codec.WithHashedNames), Rotate also moves
+// every entry found under an older name secret's name to the first secret's
+// name (Renamed; see renameEntries in hashnames.go): the expiry time is
+// kept, a value written meanwhile under the new name wins (Conflicts), and
+// a killed run leaves both names holding the same value until it is run
+// again. An entry whose token does not belong under its name (moved there
+// from another name) is Undecryptable and left alone.
 func Rotate(ctx context.Context, s *store.EncryptingStore, opts ...Option) (*RotateReport, error) {
 	j, err := newJob("rotate", opts)
 	if err != nil {
@@ -150,6 +165,12 @@ type rotEntry struct {
 	state    int
 	plainInt bool // a plaintext integer, encrypted on request
 	err      error
+	// Hashed names (hashnames.go): the binding key, and the current name
+	// when the entry must move there (empty: it stays under key).
+	bound      string
+	newName    string
+	renamed    bool
+	superseded bool
 }
 
 // WithEncryptPlaintextInts makes Rotate encrypt the integers a Django-mode
@@ -199,11 +220,22 @@ func (r *rotation) batch(ctx context.Context, keys []string) {
 			}
 		}
 	})
-	var idx []int
+	var idx, ren []int
 	for i := range es {
-		if es[i].state == rotPending {
+		switch {
+		case es[i].state != rotPending:
+		case es[i].newName != "":
+			ren = append(ren, i)
+		default:
 			idx = append(idx, i)
 		}
+	}
+	if r.o.dryRun {
+		for _, i := range ren {
+			es[i].state, es[i].renamed = rotRotated, true
+		}
+	} else {
+		r.renameEntries(ctx, es, ren) // hashnames.go
 	}
 	if len(idx) > 0 && !r.o.dryRun {
 		cmds := compareAndSet.runEach(ctx, r.s.Client(), rotKeys(es, idx), func(j int) []any {
@@ -239,19 +271,24 @@ func rotKeys(es []rotEntry, idx []int) []string {
 // reencrypt re-seals e.tok with the first key (Reseal): the
 // same plaintext, byte for byte, under the token's own timestamp.
 func (r *rotation) reencrypt(e *rotEntry) {
-	tok, idx, err := r.c.Reseal(e.key, []byte(e.tok))
+	var secret int
+	e.bound, secret, e.newName = bindingOf(r.s, r.c, e.key, e.tok) // hashnames.go
+	if secret == 0 {
+		e.newName = ""
+	}
+	tok, idx, err := r.c.Reseal(e.bound, []byte(e.tok))
 	switch {
 	case errors.Is(err, codec.ErrPlaintextInt) && !r.o.encryptInts:
 		e.state, e.tok = rotPlainInt, ""
 	case errors.Is(err, codec.ErrPlaintextInt):
 		e.plainInt = true
 		v, _ := codec.ParsePlainInt([]byte(e.tok))
-		if e.newTok, err = r.c.Encode(e.key, v); err != nil {
+		if e.newTok, err = r.c.Encode(e.bound, v); err != nil {
 			e.state, e.err = rotFailed, &valueError{ErrEncode, err}
 		}
 	case err != nil:
 		e.state, e.tok = rotUndecryptable, ""
-	case idx == 0:
+	case idx == 0 && e.newName == "":
 		e.state, e.tok = rotCurrent, ""
 	default:
 		e.newTok = tok
@@ -302,6 +339,9 @@ func (r *rotation) account(es []rotEntry) {
 				rep.IntsEncrypted++
 			} else {
 				rep.Rotated++
+			}
+			if e.renamed {
+				rep.Renamed++
 			}
 		case rotConflict:
 			rep.Conflicts++

@@ -91,11 +91,12 @@ func (s *patternSource) scan(ctx context.Context, count int, fn func(context.Con
 	return scanPatterns(ctx, s.rediser, s.patterns, count, fn)
 }
 
-func (s *patternSource) target(k string) (string, SkipReason) {
+func (s *patternSource) target(k string) (string, string, SkipReason) {
 	if s.secure.Keys().Owns(k) || strings.HasPrefix(k, s.secure.Keys().Prefix()+":") {
-		return "", SkipSecureNamespace
+		return "", "", SkipSecureNamespace
 	}
-	return s.secure.Keys().Key(k), ""
+	keys := s.secure.Keys()
+	return keys.Key(k), keys.BindingKeyVersion(k, keys.Version()), ""
 }
 
 func (s *patternSource) decode(_, raw string) (any, error) { return s.format.decode(raw) }

@@ -147,7 +147,8 @@ func (s *Store) HashedTokens() bool { return s.secret != nil }
 // keys of the sessions at the alias's current version, for instance
 // "app1:secure:1:session:*", for use with redis-cli --scan --pattern. It
 // assumes Django's key function (the default), which puts the logical key
-// last.
+// last, and clear names: on an alias with hashed names
+// (codec.WithHashedNames) no pattern tells sessions from other entries.
 func (s *Store) Pattern() string {
 	return codec.GlobEscape(s.st.Keys().Key(s.prefix)) + "*"
 }
@@ -279,43 +280,40 @@ func (s *Store) All() (map[string][]byte, error) {
 // values, so All works with WithHashedTokens too. Entries that are expired or
 // do not decrypt or parse, or whose token does not match their key, are
 // skipped, as are sessions of other versions of the alias. It scans the
-// alias's keys with SCAN (store.EncryptingStore.ScanKeys) and reads each
+// alias's keys with SCAN (store.EncryptingStore.IterKeys) and reads each
 // session with one GET, checking ctx between batches; a session written or
 // deleted during the scan may or may not be in the result. It needs a store
 // built with store.NewRedis: on others the error wraps gocache's
 // store.ErrNotSupported.
 func (s *Store) AllCtx(ctx context.Context) (map[string][]byte, error) {
-	keys := s.st.Keys()
 	seen := map[string]bool{}
 	all := map[string][]byte{}
-	err := s.st.ScanKeys(ctx, func(ctx context.Context, _ store.Rediser, batch []string) error {
-		for _, sk := range batch {
-			k, version, ok := keys.Parse(sk)
-			if !ok || version != keys.Version() || seen[k] {
-				continue
-			}
-			seen[k] = true
-			name, ok := strings.CutPrefix(k, s.prefix)
-			if !ok || name == "" {
-				continue
-			}
-			v, err := s.st.Get(ctx, k)
-			if errors.Is(err, gocachestore.NotFound{}) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			token, data, ok := s.open(v)
-			if !ok || s.key(token) != k {
-				continue
-			}
-			all[token] = data
+	// IterKeys recovers logical keys from clear names and, on an alias with
+	// hashed names (codec.WithHashedNames), from inside the tokens.
+	for k, err := range s.st.IterKeys(ctx, codec.GlobEscape(s.prefix)+"*") {
+		if err != nil {
+			return nil, fmt.Errorf("sessions: all: %w", err)
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("sessions: all: %w", err)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		name, ok := strings.CutPrefix(k, s.prefix)
+		if !ok || name == "" {
+			continue
+		}
+		v, err := s.st.Get(ctx, k)
+		if errors.Is(err, gocachestore.NotFound{}) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sessions: all: %w", err)
+		}
+		token, data, ok := s.open(v)
+		if !ok || s.key(token) != k {
+			continue
+		}
+		all[token] = data
 	}
 	return all, nil
 }

@@ -121,13 +121,16 @@ func (s *EncryptingStore) getMany(ctx context.Context, keys []string, mode batch
 	}
 	toks := make([][]byte, len(keys))
 	s.fetchMany(ctx, mode, sks, toks, res)
+	if s.keys.Secrets() > 1 {
+		s.fetchOlder(ctx, keys, sks, toks, res) // hashnames.go
+	}
 
 	parallel.For(len(keys), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			if toks[i] == nil {
 				continue
 			}
-			v, err := s.codec.Decode(sks[i], toks[i])
+			v, err := s.codec.Decode(s.bound(keys[i], sks[i]), toks[i])
 			if err != nil {
 				res[i].Err = err // wrapped by failed below
 				continue

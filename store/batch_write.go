@@ -51,7 +51,7 @@ func (s *EncryptingStore) SetMany(ctx context.Context, entries []Entry, options 
 	errs := make([]error, len(entries))
 	parallel.For(len(entries), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			toks[i], errs[i] = s.encodeValue(sks[i], entries[i].Value)
+			toks[i], errs[i] = s.encodeValue(s.bound(entries[i].Key, sks[i]), entries[i].Value)
 		}
 	})
 	for i, err := range errs {
@@ -119,6 +119,9 @@ func (s *EncryptingStore) DeleteMany(ctx context.Context, keys []string) error {
 	sks := make([]string, len(keys))
 	for i, k := range keys {
 		sks[i] = s.keys.Key(k)
+	}
+	for _, k := range keys { // hashnames.go: names under older secrets too
+		sks = append(sks, s.olderNames(k, s.keys.Version())...)
 	}
 	if s.client == nil {
 		for _, sk := range sks {

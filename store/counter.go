@@ -105,7 +105,7 @@ func (s *EncryptingStore) incrOnce(ctx context.Context, key, sk string, tok []by
 		if !create {
 			return false, 0, nil, missing()
 		}
-		newTok, err := s.codec.Encode(sk, delta)
+		newTok, err := s.codec.Encode(s.bound(key, sk), delta)
 		if err != nil {
 			return false, 0, nil, err
 		}
@@ -132,7 +132,7 @@ func (s *EncryptingStore) incrOnce(ctx context.Context, key, sk string, tok []by
 	if !ok {
 		return false, 0, nil, fmt.Errorf("%w: %d + %d", ErrOverflow, cur, delta)
 	}
-	newTok, err := s.codec.Encode(sk, sum)
+	newTok, err := s.codec.Encode(s.bound(key, sk), sum)
 	if err != nil {
 		return false, 0, nil, err
 	}

@@ -35,5 +35,16 @@
 // the prefix ("app1:secure:..." is not a key of "app1").
 //
 // Values never appear in errors; keys may (they are not secret, but do not put
-// secrets in key names: hash them, as the sessions package does).
+// secrets in key names: hash them, as the sessions package does, or give the
+// key scheme codec.WithHashedNames). With hashed names Redis sees
+// "prefix:version:<MAC>" and each token carries its clear key: the store
+// binds tokens to the clear storage key (codec.KeyScheme.BindingKey), so a
+// token moved between names still reads as a miss; KeysMatching, IterKeys
+// and DeletePattern read every entry under the prefix and decrypt it to
+// learn its key (entries that do not decrypt, or sit under a name that is
+// not their key's, are neither listed nor deleted); Get, GetWithTTL and
+// GetMany try the names of the name ring's older secrets after a miss, and
+// Delete and DeleteMany remove them; tag sets and lock keys are named by a
+// MAC of the tag or lock name. Hashed names need the native codec
+// (*codec.Codec): NewRedis and New refuse others with ErrHashedNamesCodec.
 package store

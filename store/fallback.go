@@ -85,7 +85,7 @@ func (s *EncryptingStore) fetchFallback(ctx context.Context, key, storageKey str
 		ttl = NoExpiration
 	}
 	s.reads.fallback.Add(1)
-	tok, err := s.codec.Encode(storageKey, v)
+	tok, err := s.codec.Encode(s.bound(key, storageKey), v)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: fallback: %w", err)
 	}

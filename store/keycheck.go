@@ -77,7 +77,7 @@ func (s *EncryptingStore) CheckKeys(ctx context.Context, samples int) (KeyCheckR
 				continue
 			}
 			rep.Sampled++
-			if _, err := s.codec.Decode(batch[i], tok); err != nil {
+			if _, err := s.codec.Decode(s.checkBound(batch[i], tok), tok); err != nil {
 				rep.Failed[codec.ClassOf(err)]++
 			} else {
 				rep.Decrypted++

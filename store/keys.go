@@ -113,8 +113,21 @@ func (s *EncryptingStore) scanPattern(ctx context.Context, pattern string, o cal
 				return err
 			}
 			sks, keys := page[:0:0], make([]string, 0, len(page))
+			if s.keys.Hashed() {
+				// The names hold no key: read it from each token (hashnames.go).
+				names, ks, vs, err := s.hashedPage(ctx, node, page)
+				if err != nil {
+					return err
+				}
+				for i, k := range ks {
+					if vs[i] == v && globMatch(pattern, k) {
+						sks = append(sks, names[i])
+						keys = append(keys, k)
+					}
+				}
+			}
 			for _, sk := range page {
-				k, kv, ok := s.keys.Parse(sk)
+				k, kv, ok := s.keys.Parse(sk) // false for every hashed name
 				if ok && kv == v && globMatch(pattern, k) {
 					sks = append(sks, sk)
 					keys = append(keys, k)

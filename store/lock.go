@@ -71,6 +71,9 @@ type Lock struct {
 // django-redis, whose lock(name) uses the cache key of name, a Go lock and a
 // django-redis lock of the same name do not exclude each other.
 func (s *EncryptingStore) LockKey(name string) string {
+	if s.keys.Hashed() {
+		return s.keys.Prefix() + ":lock:" + hashedSuffix(s.keys, "\x00lock\x00"+name) // hashnames.go
+	}
 	return s.keys.Prefix() + ":lock:" + name
 }
 

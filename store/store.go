@@ -175,6 +175,9 @@ func newStore(client Rediser, inner gocachestore.StoreInterface, c Codec, keys *
 	if keys == nil {
 		return nil, errors.New("store: nil key scheme")
 	}
+	if err := checkHashedNames(c, keys); err != nil { // hashnames.go
+		return nil, err
+	}
 	s := &EncryptingStore{codec: c, keys: keys, client: client, inner: inner, scan: 1000, now: time.Now}
 	s.defaults.Expiration = unsetExpiration
 	for _, opt := range opts {
@@ -233,6 +236,15 @@ func (s *EncryptingStore) get(ctx context.Context, key any, into any) (any, erro
 	if s.client != nil {
 		// Bytes may alias the reply's memory; Decode never writes to it.
 		tok, err = s.client.Get(ctx, sk).Bytes()
+		if errors.Is(err, redis.Nil) && s.keys.Secrets() > 1 { // hashnames.go
+			var found bool
+			var old string
+			if old, tok, found, err = s.readOlder(ctx, k); found {
+				return s.decode(ctx, k, old, tok, into)
+			} else if err == nil {
+				err = redis.Nil
+			}
+		}
 		if errors.Is(err, redis.Nil) {
 			if s.fallbackActive() {
 				v, _, ferr := s.fetchFallback(ctx, k, sk, into)
@@ -293,6 +305,19 @@ func (s *EncryptingStore) getWithTTL(ctx context.Context, key any, into any) (an
 		return nil
 	})
 	tok, gerr := get.Bytes()
+	if errors.Is(gerr, redis.Nil) && s.keys.Secrets() > 1 { // hashnames.go
+		if old, _, found, oerr := s.readOlder(ctx, k); oerr != nil {
+			return nil, 0, oerr
+		} else if found {
+			sk = old
+			_, err = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+				get = p.Get(ctx, sk)
+				pttl = p.PTTL(ctx, sk)
+				return nil
+			})
+			tok, gerr = get.Bytes()
+		}
+	}
 	if errors.Is(gerr, redis.Nil) {
 		if s.fallbackActive() {
 			return s.fetchFallback(ctx, k, sk, into)
@@ -323,9 +348,9 @@ func (s *EncryptingStore) decode(ctx context.Context, key, storageKey string, to
 	var v any
 	var err error
 	if into != nil {
-		err = s.decodeInto(storageKey, tok, into)
+		err = s.decodeInto(s.bound(key, storageKey), tok, into)
 	} else {
-		v, err = s.codec.Decode(storageKey, tok)
+		v, err = s.codec.Decode(s.bound(key, storageKey), tok)
 	}
 	if err != nil {
 		return nil, s.failed(ctx, key, err)

@@ -17,6 +17,9 @@ import (
 // the prefix (so Clear removes it) but is not a key of the scheme (so it is
 // never read as an entry).
 func (s *EncryptingStore) tagKey(tag string) string {
+	if s.keys.Hashed() {
+		return s.hashedTagKey(tag) // hashnames.go
+	}
 	return s.keys.Prefix() + ":gocache_tag:" + tag
 }
 

@@ -40,7 +40,7 @@ func (s *EncryptingStore) SetVersion(ctx context.Context, key string, value any,
 	if err != nil {
 		return err
 	}
-	tok, o, err := s.encodeAt(sk, value, options)
+	tok, o, err := s.encodeAt(s.bound(key, sk), value, options)
 	if err != nil {
 		return err
 	}
@@ -61,7 +61,8 @@ func (s *EncryptingStore) DeleteVersion(ctx context.Context, key string, version
 	return n == 1, err
 }
 
-// encodeAt encrypts value for storage key sk with Set's options.
+// encodeAt encrypts value for storage key sk (a binding key: BindingKey)
+// with Set's options.
 func (s *EncryptingStore) encodeAt(sk string, value any, options []gocachestore.Option) ([]byte, *gocachestore.Options, error) {
 	if value == nil {
 		return nil, nil, ErrNilValue
@@ -163,7 +164,7 @@ func (s *EncryptingStore) moveOnce(ctx context.Context, key, oldSK, newSK string
 	if err != nil {
 		return false, err
 	}
-	newTok, err := s.codec.Encode(newSK, v)
+	newTok, err := s.codec.Encode(s.bound(key, newSK), v)
 	if err != nil {
 		return false, err
 	}

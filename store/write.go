@@ -23,7 +23,7 @@ func (s *EncryptingStore) encode(key any, value any, options []gocachestore.Opti
 		return "", nil, nil, ErrTagsUnsafe
 	}
 	sk = s.keys.Key(k)
-	tok, err = s.encodeValue(sk, value) // typed.go
+	tok, err = s.encodeValue(s.bound(k, sk), value) // typed.go
 	if err != nil {
 		return "", nil, nil, err
 	}
@@ -98,5 +98,5 @@ func (s *EncryptingStore) Delete(ctx context.Context, key any) error {
 	if s.client == nil {
 		return s.inner.Delete(ctx, sk)
 	}
-	return s.client.Unlink(ctx, sk).Err()
+	return s.unlinkNames(ctx, s.allNames(k, sk)) // hashnames.go
 }

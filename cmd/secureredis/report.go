@@ -124,11 +124,14 @@ func rotateOutput(r *recovery.RotateReport, alias string) *jobOutput {
 		PlaintextInts       int       `json:"plaintext_ints"`
 		PlaintextIntSamples []jsonKey `json:"plaintext_int_samples"`
 		IntsEncrypted       int       `json:"ints_encrypted"`
+		// Renamed counts the rotated entries of a hashed-names alias moved
+		// to the first name secret's name.
+		Renamed int `json:"renamed"`
 	}
 	s := summary("rotate", alias, r.Scanned, r.Failed, r.Failures, r.FailuresOmitted, r.Duration)
 	j := rotateJSON{jobSummary: s, DryRun: r.DryRun, Rotated: r.Rotated, Current: r.Current, Undecryptable: r.Undecryptable,
 		Conflicts: r.Conflicts, Vanished: r.Vanished, Skipped: r.Skipped,
-		PlaintextInts: r.PlaintextInts, PlaintextIntSamples: []jsonKey{}, IntsEncrypted: r.IntsEncrypted}
+		PlaintextInts: r.PlaintextInts, PlaintextIntSamples: []jsonKey{}, IntsEncrypted: r.IntsEncrypted, Renamed: r.Renamed}
 	for _, k := range r.PlaintextIntSamples {
 		j.PlaintextIntSamples = append(j.PlaintextIntSamples, newJSONKey(k))
 	}
