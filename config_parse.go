@@ -10,8 +10,9 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// LoadOption configures ParseConfig and LoadConfig.
-type LoadOption func(*loadOptions)
+// LoadOption configures ParseConfig and LoadConfig. An option that returns
+// an error makes them return it; a nil option is ignored.
+type LoadOption func(*loadOptions) error
 
 type loadOptions struct {
 	lookupEnv func(string) (string, bool)
@@ -20,7 +21,7 @@ type loadOptions struct {
 // WithLookupEnv sets the function ${NAME} references are resolved with. The
 // default is os.LookupEnv; tests pass a map lookup. nil restores the default.
 func WithLookupEnv(fn func(string) (string, bool)) LoadOption {
-	return func(o *loadOptions) { o.lookupEnv = fn }
+	return func(o *loadOptions) error { o.lookupEnv = fn; return nil }
 }
 
 // LoadConfig reads the file at path and parses it with ParseConfig.
@@ -90,7 +91,12 @@ func LoadConfig(path string, opts ...LoadOption) (*Config, error) {
 func ParseConfig(data []byte, opts ...LoadOption) (*Config, error) {
 	o := loadOptions{}
 	for _, opt := range opts {
-		opt(&o)
+		if opt == nil {
+			continue
+		}
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
 	}
 	if o.lookupEnv == nil {
 		o.lookupEnv = os.LookupEnv

@@ -42,6 +42,12 @@
 // Configuration errors name the alias and field and never contain a secret
 // key or a Redis password; Config values print them redacted.
 //
+// Optional settings across the packages are functional options of one shape,
+// func(*T) error: the constructor or call applies them in order, ignores a
+// nil one and returns the first error, so a bad setting fails at start-up.
+// codec's Option and DjangoOption are interfaces instead, because its
+// SharedOptions apply to both codec types.
+//
 // # Security considerations
 //
 // See the codec and store packages: what is encrypted (values), what is not

@@ -163,7 +163,9 @@ type rotEntry struct {
 // that was read, TTL kept. Django still reads them (django-redis-secure
 // decrypts every non-integer value). Ignored by Migrate and Audit, and on a
 // native alias, which has no plaintext integers.
-func WithEncryptPlaintextInts() Option { return func(o *options) { o.encryptInts = true } }
+func WithEncryptPlaintextInts() Option {
+	return func(o *options) error { o.encryptInts = true; return nil }
+}
 
 func (r *rotation) batch(ctx context.Context, keys []string) {
 	es := make([]rotEntry, len(keys))
