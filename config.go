@@ -130,8 +130,9 @@ type CacheConfig struct {
 	// URLs, or BackendRedisCluster, make a cluster client whose seed nodes are
 	// all the URLs' addresses (redis.ParseClusterURL's ?addr= form too), with
 	// credentials and TLS from the first URL. A redis+sentinel:// URL
-	// (SentinelScheme), or BackendRedisSentinel, makes a Sentinel failover
-	// client. Required for Redis backends;
+	// (SentinelScheme), a redis:// URL with master_name= (go-redis's
+	// ParseFailoverURL form), or BackendRedisSentinel, makes a Sentinel
+	// failover client. Required for Redis backends;
 	// ignored for the others. A file may give one string or a list; a Django
 	// LOCATION string is split on "," and ";" like Django does.
 	Location Locations

@@ -70,12 +70,13 @@ var djangoSerializers = map[string]string{
 var djangoClients = map[string]string{
 	"django_redis.client.DefaultClient":           "",
 	"secure_redis.client.SecureDjangoRedisClient": djangoSecure, // forces the secure serializer
+	djangoSentinelClient:                          "",           // needs OPTIONS.SENTINELS
 }
 
 // django-redis options that do not change what is stored or where: ignored.
 var djangoIgnored = map[string]bool{
 	"PARSER_CLASS": true, "CONNECTION_POOL_CLASS": true, "CONNECTION_POOL_KWARGS": true,
-	"CONNECTION_FACTORY": true, "REDIS_CLIENT_CLASS": true, "REDIS_CLIENT_KWARGS": true,
+	"REDIS_CLIENT_CLASS": true, "REDIS_CLIENT_KWARGS": true,
 	"IGNORE_EXCEPTIONS":      true,
 	"LOG_IGNORED_EXCEPTIONS": true, "PICKLE_VERSION": true, "CLOSE_CONNECTION": true,
 	"MAX_ENTRIES": true, "CULL_FREQUENCY": true, // LocMemCache
@@ -130,17 +131,22 @@ func (p *parser) djangoCache(n *yaml.Node, path string) (CacheConfig, error) {
 		}
 	}
 	var serializer, client string
+	var ds djangoSentinel
 	if options == nil {
 		optionsPath = join(path, "OPTIONS")
-	} else if serializer, client, err = p.djangoOptions(options, optionsPath, &cc); err != nil {
+	} else if serializer, client, err = p.djangoOptions(options, optionsPath, &cc, &ds); err != nil {
+		return cc, err
+	}
+	if err := djangoSentinelLocation(&cc, &ds, path, optionsPath); err != nil {
 		return cc, err
 	}
 	return cc, djangoSerializer(&cc, serializer, client, optionsPath)
 }
 
 // djangoOptions reads an alias's OPTIONS into cc and returns its SERIALIZER
-// and CLIENT_CLASS classes, for djangoSerializer.
-func (p *parser) djangoOptions(options *yaml.Node, optionsPath string, cc *CacheConfig) (serializer, client string, err error) {
+// and CLIENT_CLASS classes, for djangoSerializer, and its Sentinel settings
+// into ds.
+func (p *parser) djangoOptions(options *yaml.Node, optionsPath string, cc *CacheConfig, ds *djangoSentinel) (serializer, client string, err error) {
 	err = p.mapping(options, optionsPath, func(key string, v *yaml.Node, path string) (err error) {
 		switch key {
 		case "REDIS_SECRET_KEY":
@@ -157,9 +163,22 @@ func (p *parser) djangoOptions(options *yaml.Node, optionsPath string, cc *Cache
 			var class string
 			if class, err = p.string(v, path); err == nil {
 				if _, ok := djangoClients[class]; !ok {
-					err = configErr(path, "not a client class this package reads (want django_redis.client.DefaultClient or secure_redis.client.SecureDjangoRedisClient)")
+					err = configErr(path, "not a client class this package reads (want django_redis.client.DefaultClient, django_redis.client.SentinelClient or secure_redis.client.SecureDjangoRedisClient)")
+				}
+				if class == djangoSentinelClient {
+					ds.wantedBy = path
 				}
 				client = class
+			}
+		case "SENTINELS":
+			err = p.sentinels(v, path, ds)
+		case "SENTINEL_KWARGS":
+			err = p.sentinelKwargs(v, path, ds)
+		case "CONNECTION_FACTORY":
+			// Only Sentinel's matters here: it needs SENTINELS.
+			var class string
+			if class, err = p.string(v, path); err == nil && class == djangoSentinelFactory {
+				ds.wantedBy = path
 			}
 		case "DB", "db":
 			var db int

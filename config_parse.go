@@ -76,6 +76,11 @@ func LoadConfig(path string, opts ...LoadOption) (*Config, error) {
 // ignore: nothing is guessed.
 // Several LOCATIONs make a cluster client, as in the native form: django-redis's
 // primary-and-replicas lists are not supported.
+// django-redis's Sentinel form is read: OPTIONS.SENTINELS ([host, port]
+// pairs), OPTIONS.SENTINEL_KWARGS (username, password) and a LOCATION
+// redis://mastername/db make a redissentinel alias (CLIENT_CLASS
+// SentinelClient or CONNECTION_FACTORY SentinelConnectionFactory require
+// SENTINELS).
 // django-redis options that do not change what is stored (PARSER_CLASS,
 // SOCKET_TIMEOUT, ...) are ignored; those that do and are not supported
 // (PASSWORD, KEY_FUNCTION, ...) are errors. OPTIONS.COMPRESSOR takes

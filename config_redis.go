@@ -99,6 +99,9 @@ func locationTarget(cc CacheConfig) (*target, *ConfigError) {
 	if db := cc.Options.DB; db != nil && *db < 0 {
 		return nil, configErr("options.db", "must not be negative, got %d", *db)
 	}
+	if isFailoverURL(cc.Location[0]) {
+		return failoverURLTarget(cc)
+	}
 	if cc.Backend == BackendRedisSentinel || isSentinelURL(cc.Location[0]) {
 		return sentinelTarget(cc)
 	}
