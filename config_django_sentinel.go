@@ -70,7 +70,7 @@ func (p *parser) sentinelKwargs(n *yaml.Node, path string, ds *djangoSentinel) e
 			ds.user, err = p.string(v, path)
 		case "socket_timeout", "socket_connect_timeout":
 		default:
-			err = unknownField(path)
+			err = unknownField(path, key, "password", "username", "socket_timeout", "socket_connect_timeout")
 		}
 		return err
 	})

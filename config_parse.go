@@ -87,7 +87,10 @@ func LoadConfig(path string, opts ...LoadOption) (*Config, error) {
 // django-redis's compressor classes (zlib, gzip, lzma, lz4, zstd, identity). The OPTIONS of an
 // external alias are not read.
 //
-// Unknown and duplicate fields are errors naming them. In string values,
+// Unknown and duplicate fields are errors naming them (an unknown one with
+// the closest known name, "did you mean location?"). Errors carry the
+// field's line and column in the file (ConfigError.Line, Column), and
+// errors about a Django file name Django's fields. In string values,
 // ${NAME} is replaced by the environment variable NAME (see WithLookupEnv;
 // $${ writes a literal ${), so that secret keys need not sit in the file; a
 // variable that is not set is an error naming it and the field. Every error
@@ -110,25 +113,30 @@ func ParseConfig(data []byte, opts ...LoadOption) (*Config, error) {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, &ConfigError{Reason: "not valid YAML or JSON: " + err.Error()}
 	}
-	p := &parser{lookup: o.lookupEnv}
+	p := &parser{lookup: o.lookupEnv, pos: map[string]position{}}
 	cfg := &Config{}
+	var django bool
 	if len(doc.Content) > 0 {
 		root := deref(doc.Content[0])
 		var err error
 		switch {
 		case root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null":
 		case isDjango(root):
+			django = true
 			err = p.django(root, cfg)
 		default:
 			err = p.native(root, cfg)
 		}
 		if err != nil {
-			return nil, err
+			return nil, p.locate(err)
 		}
 	}
 	cfg = cfg.withDefaults()
 	if err := cfg.Validate(); err != nil {
-		return nil, err
+		if django {
+			err = djangoNames(err, cfg)
+		}
+		return nil, p.locate(err)
 	}
 	return cfg, nil
 }
@@ -171,6 +179,7 @@ func isDjango(root *yaml.Node) bool {
 // parser turns a YAML node tree into a Config, expanding ${NAME} in strings.
 type parser struct {
 	lookup func(string) (string, bool)
+	pos    map[string]position // where each field path is in the file
 }
 
 func join(path, key string) string {
@@ -201,6 +210,7 @@ func (p *parser) mapping(n *yaml.Node, path string, fn func(key string, v *yaml.
 			return configErr(fp, "duplicate field")
 		}
 		seen[k.Value] = true
+		p.record(fp, k)
 		if err := fn(k.Value, n.Content[i+1], fp); err != nil {
 			return err
 		}
@@ -208,7 +218,11 @@ func (p *parser) mapping(n *yaml.Node, path string, fn func(key string, v *yaml.
 	return nil
 }
 
-func unknownField(path string) error { return configErr(path, "unknown field") }
+// unknownField reports the field key at path, which is none of known,
+// suggesting the known name closest to it.
+func unknownField(path, key string, known ...string) error {
+	return configErr(path, "unknown field%s", suggest(key, known))
+}
 
 func kind(n *yaml.Node) string {
 	switch n.Kind {
@@ -318,6 +332,7 @@ func (p *parser) strings(n *yaml.Node, path string) ([]string, error) {
 	}
 	out := make([]string, len(n.Content))
 	for i, e := range n.Content {
+		p.record(path+"["+strconv.Itoa(i)+"]", e)
 		s, err := p.string(e, path+"["+strconv.Itoa(i)+"]")
 		if err != nil {
 			return nil, err

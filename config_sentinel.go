@@ -70,7 +70,7 @@ func failoverURLTarget(cc CacheConfig) (*target, *ConfigError) {
 		}
 		o.DB = *cc.Options.DB
 	}
-	key := cc.Backend + "\x00sentinel\x00" + cc.Location[0] + "\x00" + strconv.Itoa(o.DB)
+	key := string(cc.Backend) + "\x00sentinel\x00" + cc.Location[0] + "\x00" + strconv.Itoa(o.DB)
 	return &target{failover: o, key: key}, nil
 }
 
@@ -215,6 +215,6 @@ func sentinelTarget(cc CacheConfig) (*target, *ConfigError) {
 		}
 		o.DB = *cc.Options.DB
 	}
-	key := cc.Backend + "\x00sentinel\x00" + strings.Join(cc.Location, "\x00") + "\x00" + strconv.Itoa(o.DB)
+	key := string(cc.Backend) + "\x00sentinel\x00" + strings.Join(cc.Location, "\x00") + "\x00" + strconv.Itoa(o.DB)
 	return &target{failover: o, key: key}, nil
 }
