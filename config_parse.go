@@ -34,68 +34,14 @@ func LoadConfig(path string, opts ...LoadOption) (*Config, error) {
 }
 
 // ParseConfig parses a configuration in YAML or JSON (the YAML parser reads
-// both), in the native form or in Django's, and validates it.
-//
-// The native form:
-//
-//	secure_cache: default            # optional, default "default"
-//	caches:
-//	  default:
-//	    backend: redis               # redis | rediscluster | redissentinel | memory | external
-//	    location: redis://127.0.0.1:6379/1   # or a list; redis+sentinel://h1:26379,h2:26379/mymaster/1 for Sentinel
-//	    key_prefix: app1:secure      # optional: "" (Django's default) owns the keys :version:key
-//	    version: 1                   # optional, default 1
-//	    timeout: 24h                 # seconds, a Go duration, or null (never); default 300s
-//	    options:
-//	      secret_keys: ["${REDIS_SECRET_KEY}"]
-//	      serializer: native         # native | json | raw | pickle | django-json | django-msgpack
-//	      db: 2                      # optional, overrides the URL's /db
-//	      max_age: 48h               # optional: refuse older tokens (codec.WithMaxAge); default none
-//	      binding_context: prod      # optional: authenticated in every token (codec.WithBindingContext)
-//	      data_recovery:             # old_key_prefix ("" allowed) or old_key_patterns (bare keys)
-//	        {old_cache_name: insecure, old_key_prefix: app1, clear_old_entries: false}
-//	        # {old_cache_name: gocache, old_key_patterns: ["user:*"], old_format: gocache}
-//	      compressor: zlib           # pickle, django-json, django-msgpack: zlib | gzip | lzma | lz4 | zstd
-//	      max_decompressed_size: 33554432  # with a compressor: inflation cap in bytes (default 32 MiB)
-//
-// The Django form is a CACHES dict dumped to JSON as-is, either alone or as
-// {"CACHES": {...}, "DJANGO_REDIS_SECURE_CACHE_NAME": "..."}: BACKEND (Django
-// and django-redis class names map to backends; backends this package does
-// not serve, such as FileBasedCache, load as BackendExternal), LOCATION,
-// KEY_PREFIX (default ""), VERSION, TIMEOUT (seconds, null = never),
-// OPTIONS.REDIS_SECRET_KEY (a string or a list), OPTIONS.DB, OPTIONS.MAX_AGE,
-// OPTIONS.MAX_DECOMPRESSED_SIZE,
-// OPTIONS.DATA_RECOVERY.{OLD_CACHE_NAME, OLD_KEY_PREFIX, OLD_KEY_PATTERNS,
-// OLD_FORMAT, CLEAR_OLD_ENTRIES}. A django-redis alias reads as django-redis
-// stores, with or without OPTIONS: its default pickle (serializer pickle),
-// OPTIONS.SERIALIZER's JSONSerializer (django-json) or MSGPackSerializer
-// (django-msgpack), and django-redis-secure's Fernet(pickle) when SERIALIZER
-// or CLIENT_CLASS names it (serializer pickle with REDIS_SECRET_KEY, which
-// it then requires). A SERIALIZER, CLIENT_CLASS or COMPRESSOR it does not
-// know is refused, and so is a REDIS_SECRET_KEY a plaintext serializer would
-// ignore: nothing is guessed.
-// Several LOCATIONs make a cluster client, as in the native form: django-redis's
-// primary-and-replicas lists are not supported.
-// django-redis's Sentinel form is read: OPTIONS.SENTINELS ([host, port]
-// pairs), OPTIONS.SENTINEL_KWARGS (username, password) and a LOCATION
-// redis://mastername/db make a redissentinel alias (CLIENT_CLASS
-// SentinelClient or CONNECTION_FACTORY SentinelConnectionFactory require
-// SENTINELS).
-// django-redis options that do not change what is stored (PARSER_CLASS,
-// SOCKET_TIMEOUT, ...) are ignored; those that do and are not supported
-// (PASSWORD, KEY_FUNCTION, ...) are errors. OPTIONS.COMPRESSOR takes
-// django-redis's compressor classes (zlib, gzip, lzma, lz4, zstd, identity). The OPTIONS of an
-// external alias are not read.
-//
-// Unknown and duplicate fields are errors naming them (an unknown one with
-// the closest known name, "did you mean location?"). Errors carry the
-// field's line and column in the file (ConfigError.Line, Column), and
-// errors about a Django file name Django's fields. In string values,
-// ${NAME} is replaced by the environment variable NAME (see WithLookupEnv;
-// $${ writes a literal ${), so that secret keys need not sit in the file; a
-// variable that is not set is an error naming it and the field. Every error
-// is a *ConfigError matching ErrInvalidConfig; none contains a secret key or
-// a password, nor quotes a value that may be one put in the wrong field.
+// both), in the native form or in Django's (see "Configuration files" in the
+// package documentation), applies defaults and validates it. ${NAME} in a
+// string is the environment variable NAME (WithLookupEnv; $${ is a literal
+// ${); an unset one is an error. Every error is a *ConfigError matching
+// ErrInvalidConfig, naming the field as the file does, with its line and
+// column, and suggesting the closest known name for an unknown field; none
+// contains a secret key or a password, nor quotes a value that may be one
+// put in the wrong field. It does no I/O.
 func ParseConfig(data []byte, opts ...LoadOption) (*Config, error) {
 	o := loadOptions{}
 	for _, opt := range opts {
