@@ -23,10 +23,8 @@ import (
 // SentinelTLSScheme ("rediss+sentinel") is the same over TLS, to the sentinels
 // and to the data nodes alike, each checked against its own host name.
 // Several locations may list more sentinels; they must name the same master,
-// database, credentials and options. go-redis's own form, which
-// redis.ParseFailoverURL reads, is accepted too: one redis:// or rediss://
-// URL with a master_name query option
-// (redis://[sentinel-user:sentinel-password@]host:port/db?master_name=mymaster&addr=host2:port&password=...).
+// database, credentials and options. go-redis's own form (isFailoverURL) is
+// accepted too.
 const SentinelScheme = "redis+sentinel"
 
 // SentinelTLSScheme is SentinelScheme over TLS.

@@ -105,6 +105,20 @@ func (c *Config) validateAlias(name string, secure bool) []*ConfigError {
 	case secure:
 		add("options.secret_keys", "required on the secure alias")
 	}
+	errs = append(errs, cc.validateOptions(p, hasKeys)...)
+	if dr := cc.Options.DataRecovery; dr != nil {
+		errs = append(errs, c.validateRecovery(p, cc, dr, hasKeys, secure)...)
+	}
+	return errs
+}
+
+// validateOptions checks an alias's serializer, compressor, max age, network
+// timeouts, binding context and decompression cap; p is the alias's path.
+func (cc *CacheConfig) validateOptions(p string, hasKeys bool) []*ConfigError {
+	var errs []*ConfigError
+	add := func(field, format string, args ...any) {
+		errs = append(errs, configErr(p+"."+field, format, args...))
+	}
 	switch s := cc.Options.Serializer; s {
 	case "", SerializerPickle:
 	case SerializerRaw, SerializerDjangoJSON, SerializerDjangoMsgpack:
@@ -169,40 +183,48 @@ func (c *Config) validateAlias(name string, secure bool) []*ConfigError {
 			add("options.max_decompressed_size", "out of range (1 byte to 1 GiB)")
 		}
 	}
-	if dr := cc.Options.DataRecovery; dr != nil {
-		dp := "options.data_recovery."
-		if !hasKeys && !secure { // the secure alias already reported its missing keys
-			add("options.data_recovery", "needs options.secret_keys: recovery writes encrypted copies")
-		}
-		if dr.OldCacheName == "" {
-			add(dp+"old_cache_name", "required")
-		} else if old, ok := c.Caches[dr.OldCacheName]; !ok {
-			add(dp+"old_cache_name", "alias %s not found in caches", quoteName(dr.OldCacheName))
-		} else if old.Backend == BackendExternal {
-			add(dp+"old_cache_name", "alias %s has backend external, which this package does not open", quoteName(dr.OldCacheName))
-		} else if len(dr.OldKeyPatterns) > 0 && !old.isRedis() {
-			add(dp+"old_key_patterns", "only with a Redis old alias: alias %s is not one", quoteName(dr.OldCacheName))
-		}
-		switch {
-		case len(dr.OldKeyPatterns) > 0 && dr.OldKeyPrefix != "":
-			add(dp+"old_key_prefix", "give either old_key_prefix (Django keys) or old_key_patterns (bare keys), not both")
-		case len(dr.OldKeyPatterns) == 0 && dr.OldKeyPrefix == cc.KeyPrefix:
-			add(dp+"old_key_prefix", "equals the alias's own key_prefix: old and new entries would be the same keys")
-		}
-		for i, pat := range dr.OldKeyPatterns {
-			if pat == "" {
-				add(dp+"old_key_patterns["+strconv.Itoa(i)+"]", "empty: want a Redis glob pattern such as \"user:*\"")
-			}
-		}
-		switch dr.OldFormat {
-		case "":
-		case OldFormatRaw, OldFormatGocache, OldFormatGoRedisCache:
-			if len(dr.OldKeyPatterns) == 0 {
-				add(dp+"old_format", "applies to bare keys only: give old_key_patterns, or drop old_format to read old_key_prefix with the old alias's serializer")
-			}
-		default:
-			add(dp+"old_format", "unknown format (want raw, gocache or go-redis-cache, or none for the old alias's own serializer)")
+	return errs
+}
+
+// validateRecovery checks an alias's data_recovery; p is the alias's path.
+func (c *Config) validateRecovery(p string, cc CacheConfig, dr *DataRecovery, hasKeys, secure bool) []*ConfigError {
+	var errs []*ConfigError
+	add := func(field, format string, args ...any) {
+		errs = append(errs, configErr(p+"."+field, format, args...))
+	}
+	dp := "options.data_recovery."
+	if !hasKeys && !secure { // the secure alias already reported its missing keys
+		add("options.data_recovery", "needs options.secret_keys: recovery writes encrypted copies")
+	}
+	if dr.OldCacheName == "" {
+		add(dp+"old_cache_name", "required")
+	} else if old, ok := c.Caches[dr.OldCacheName]; !ok {
+		add(dp+"old_cache_name", "alias %s not found in caches", quoteName(dr.OldCacheName))
+	} else if old.Backend == BackendExternal {
+		add(dp+"old_cache_name", "alias %s has backend external, which this package does not open", quoteName(dr.OldCacheName))
+	} else if len(dr.OldKeyPatterns) > 0 && !old.isRedis() {
+		add(dp+"old_key_patterns", "only with a Redis old alias: alias %s is not one", quoteName(dr.OldCacheName))
+	}
+	switch {
+	case len(dr.OldKeyPatterns) > 0 && dr.OldKeyPrefix != "":
+		add(dp+"old_key_prefix", "give either old_key_prefix (Django keys) or old_key_patterns (bare keys), not both")
+	case len(dr.OldKeyPatterns) == 0 && dr.OldKeyPrefix == cc.KeyPrefix:
+		add(dp+"old_key_prefix", "equals the alias's own key_prefix: old and new entries would be the same keys")
+	}
+	for i, pat := range dr.OldKeyPatterns {
+		if pat == "" {
+			add(dp+"old_key_patterns["+strconv.Itoa(i)+"]", "empty: want a Redis glob pattern such as \"user:*\"")
 		}
 	}
+	switch dr.OldFormat {
+	case "":
+	case OldFormatRaw, OldFormatGocache, OldFormatGoRedisCache:
+		if len(dr.OldKeyPatterns) == 0 {
+			add(dp+"old_format", "applies to bare keys only: give old_key_patterns, or drop old_format to read old_key_prefix with the old alias's serializer")
+		}
+	default:
+		add(dp+"old_format", "unknown format (want raw, gocache or go-redis-cache, or none for the old alias's own serializer)")
+	}
+
 	return errs
 }

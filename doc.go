@@ -90,6 +90,12 @@
 // ignore: nothing is guessed.
 // Several LOCATIONs make a cluster client, as in the native form: django-redis's
 // primary-and-replicas lists are not supported.
+//
+// Besides SentinelScheme URLs, a location may be in go-redis's own forms: a
+// redis:// or rediss:// URL with a master_name query option is a Sentinel
+// location as redis.ParseFailoverURL reads it
+// (redis://[sentinel-user:sentinel-password@]host:port/db?master_name=mymaster&addr=host2:port&password=...),
+// and one with addr query options a cluster as redis.ParseClusterURL reads it.
 // django-redis's Sentinel form is read: OPTIONS.SENTINELS ([host, port]
 // pairs), OPTIONS.SENTINEL_KWARGS (username, password) and a LOCATION
 // redis://mastername/db make a redissentinel alias (CLIENT_CLASS
@@ -103,6 +109,22 @@
 //
 // Unknown and duplicate fields are errors naming them; so are fields of the
 // wrong type, and values Validate refuses.
+//
+// # Opened aliases
+//
+// Open gives each Redis alias a go-redis client (single node, cluster, or a
+// Sentinel failover client that follows the master), with
+// ContextTimeoutEnabled so that a ctx deadline bounds every call, and one
+// dial per connection attempt. Clients are shared by aliases with the same
+// backend, locations, database and timeouts; memory aliases never share (one
+// alias's Clear cannot empty another). The codec follows the serializer:
+// Fernet with the alias's secret keys for native and json, codec.Raw for a
+// plaintext alias, and for pickle (every Redis alias of a Django CACHES dict)
+// Django's own format: codec.NewDjango with the secret keys
+// (django-redis-secure) or codec.PlainPickle without (django-redis's
+// default), each with the alias's compressor. Aliases with data_recovery
+// also get the store RecoverySource returns. go-redis's own log lines are
+// discarded unless SetRedisLogger routes them.
 //
 // # Security considerations
 //
