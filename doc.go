@@ -14,6 +14,8 @@
 //   - store: EncryptingStore, a gocache store over Redis or any other gocache
 //     store.
 //   - typed: typed caches over an EncryptingStore.
+//   - otelmetrics: OpenTelemetry metrics from the stores' counters and the
+//     recovery jobs' progress.
 //   - recovery: migration from a plaintext alias, online fallback, key
 //     rotation and audit.
 //   - sessions: scs sessions in an encrypted alias.
