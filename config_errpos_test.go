@@ -124,3 +124,23 @@ func TestBackendAndSerializerValid(t *testing.T) {
 		}
 	}
 }
+
+// Validate (and so Open) names Django's fields for aliases loaded from a
+// Django CACHES dict, without a position: the file is gone by then.
+func TestValidateNamesDjangoFields(t *testing.T) {
+	cfg := parse(t, `{"CACHES": {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://h",
+  "OPTIONS": {"REDIS_SECRET_KEY": "`+cfgKey1+`", "SERIALIZER": "secure_redis.serializer.pickle.PickleSerializer"}}}}`)
+	cc := cfg.Caches["default"]
+	cc.Version = -1
+	cc.Options.SecretKeys = nil
+	cfg.Caches["default"] = cc
+	err := cfg.Validate()
+	for _, want := range []string{"CACHES.default.VERSION: ", "CACHES.default.OPTIONS.REDIS_SECRET_KEY: "} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Validate = %v, want an error naming %s", err, want)
+		}
+	}
+	if err != nil && strings.Contains(err.Error(), "(line ") {
+		t.Errorf("Validate = %v, want no position", err)
+	}
+}

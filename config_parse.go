@@ -61,14 +61,12 @@ func ParseConfig(data []byte, opts ...LoadOption) (*Config, error) {
 	}
 	p := &parser{lookup: o.lookupEnv, pos: map[string]position{}}
 	cfg := &Config{}
-	var django bool
 	if len(doc.Content) > 0 {
 		root := deref(doc.Content[0])
 		var err error
 		switch {
 		case root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null":
 		case isDjango(root):
-			django = true
 			err = p.django(root, cfg)
 		default:
 			err = p.native(root, cfg)
@@ -78,10 +76,7 @@ func ParseConfig(data []byte, opts ...LoadOption) (*Config, error) {
 		}
 	}
 	cfg = cfg.withDefaults()
-	if err := cfg.Validate(); err != nil {
-		if django {
-			err = djangoNames(err, cfg)
-		}
+	if err := cfg.Validate(); err != nil { // Django's names for a Django file
 		return nil, p.locate(err)
 	}
 	return cfg, nil

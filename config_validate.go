@@ -22,7 +22,9 @@ import (
 // patterns, and a known old format), on an alias with secret keys; max_age
 // only with secret keys; and no two key spaces that a command may read or
 // delete share a key on one database (see overlaps). Key prefixes may be
-// empty (Django's default). It does no I/O.
+// empty (Django's default). Fields are named as in the native form, or as in
+// Django's when the aliases came from a Django CACHES dict (DjangoBackend
+// set). It does no I/O.
 func (c *Config) Validate() error {
 	if c == nil || len(c.Caches) == 0 {
 		return configErr("caches", "no caches configured")
@@ -55,7 +57,22 @@ func (c *Config) Validate() error {
 			add(e)
 		}
 	}
-	return errors.Join(errs...)
+	err := errors.Join(errs...)
+	if err != nil && c.fromDjango() {
+		err = djangoNames(err, c)
+	}
+	return err
+}
+
+// fromDjango reports whether the aliases were loaded from a Django CACHES
+// dict (their DjangoBackend is set), whose errors name Django's fields.
+func (c *Config) fromDjango() bool {
+	for _, cc := range c.Caches {
+		if cc.DjangoBackend != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *Config) validateAlias(name string, secure bool) []*ConfigError {
