@@ -11,20 +11,10 @@ import (
 
 // Validate checks the whole configuration and returns every problem found,
 // joined, each a *ConfigError naming the alias and field (errors.Is
-// ErrInvalidConfig). It checks: at least one alias; the secure alias exists,
-// is opened (not external) and has secret keys; secret keys are valid Fernet
-// keys (errors name them by position only); backends are known; Redis
-// aliases have parseable locations (go-redis errors, with any password
-// removed); versions are not negative; timeouts are positive or never;
-// serializers are known and match the keys (raw without keys, native and json
-// with); a cluster uses database 0; and data_recovery names another opened
-// alias, an old prefix different from the alias's own (or old key
-// patterns, and a known old format), on an alias with secret keys; max_age
-// only with secret keys; and no two key spaces that a command may read or
-// delete share a key on one database (see overlaps). Key prefixes may be
-// empty (Django's default). Fields are named as in the native form, or as in
+// ErrInvalidConfig): fields are named as in the native form, or as in
 // Django's when the aliases came from a Django CACHES dict (DjangoBackend
-// set). It does no I/O.
+// set). The rules are listed under "Validation" in the package
+// documentation. It does no I/O and never quotes a secret.
 func (c *Config) Validate() error {
 	if c == nil || len(c.Caches) == 0 {
 		return configErr("caches", "no caches configured")

@@ -112,6 +112,21 @@
 // Unknown and duplicate fields are errors naming them; so are fields of the
 // wrong type, and values Validate refuses.
 //
+// # Validation
+//
+// Config.Validate (and so ParseConfig and Open) checks: at least one alias;
+// the secure alias exists, is opened (not external) and has secret keys;
+// secret keys are valid Fernet keys (errors name them by position only);
+// backends and serializers are known, and serializers match the keys (raw
+// without keys, native and json with); Redis aliases have parseable
+// locations (go-redis errors, with any password removed); a cluster uses
+// database 0; versions are not negative; timeouts are positive or never;
+// max_age only with secret keys; data_recovery names another opened alias
+// and an old prefix different from the alias's own (or old key patterns and
+// a known old format), on an alias with secret keys; and no two key spaces
+// that a command may read or delete share a key on one database. Key
+// prefixes may be empty (Django's default).
+//
 // # Opened aliases
 //
 // Open gives each Redis alias a go-redis client (single node, cluster, or a
