@@ -53,32 +53,17 @@ type alias struct {
 	recoveryClient redis.UniversalClient
 }
 
-// Open validates cfg and opens every alias except external ones: a go-redis
-// client (single node, cluster, or Sentinel failover client that follows the
-// master, with ContextTimeoutEnabled so that a ctx deadline bounds every
-// call) per distinct (backend, locations, database), shared by the aliases
-// that use it and checked with PING under ctx so that an unreachable server
-// fails here rather than on the first request; an in-memory cache per memory
-// alias (never shared, so that one alias's Clear cannot empty another); and
-// for each alias a store.EncryptingStore with the alias's key prefix and
-// version, its timeout as default expiration, and its codec: Fernet with the
-// alias's secret keys (serializer native or json), codec.Raw for a
-// plaintext alias, and for serializer pickle (every Redis alias of a Django
-// CACHES dict) Django's own format: codec.NewDjango with the secret keys
-// (django-redis-secure), or codec.PlainPickle without (django-redis's
-// default), each with the alias's compressor. Aliases with data_recovery also
-// get the store RecoverySource returns.
-//
-// Errors: a *ConfigError (ErrInvalidConfig) for an invalid configuration; the
-// Redis error, naming the alias and with no password, for a server that does
-// not answer. On error everything opened so
-// far is closed. Each connection attempt waits at most the alias's
-// ConnectTimeout, and each reply its ReadTimeout; ctx bounds the whole
-// check. go-redis's own log lines are discarded unless SetRedisLogger routes
-// them. cfg is copied: later changes to it have no effect.
-//
-// Options: WithKeyCheck samples existing entries and fails (or warns) when
-// none decrypts (keycheck.go).
+// Open validates cfg and opens every alias except external ones: one go-redis
+// client per distinct (backend, locations, database, timeouts), shared by the
+// aliases that use it and checked with PING under ctx; an in-memory cache per
+// memory alias; and per alias a store.EncryptingStore with the alias's key
+// scheme, default expiration and codec (see "Opened aliases" in the package
+// documentation). Each connection attempt waits at most the alias's
+// ConnectTimeout, each reply its ReadTimeout. Errors: a *ConfigError
+// (ErrInvalidConfig) for an invalid configuration, or the Redis error, naming
+// the alias and with no password, for a server that does not answer; on
+// error everything opened so far is closed. cfg is copied. Options:
+// WithKeyCheck.
 func Open(ctx context.Context, cfg *Config, opts ...OpenOption) (*Caches, error) {
 	installRedisLogger() // go-redis prints nothing unless SetRedisLogger asked
 	if err := cfg.Validate(); err != nil {

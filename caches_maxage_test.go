@@ -73,10 +73,10 @@ func TestMaxAgeErrors(t *testing.T) {
 		{"plaintext", `caches:
   default: {backend: memory, options: {secret_keys: [` + cfgKey1 + `]}}
   plain: {backend: memory, options: {max_age: 1h}}`, "caches.plain.options.max_age"},
-		{"django plaintext", `{"CACHES": {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://h", "OPTIONS": {"MAX_AGE": 60}}}}`, "caches.default.options.max_age"},
+		{"django plaintext", `{"CACHES": {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://h", "OPTIONS": {"MAX_AGE": 60}}}}`, "CACHES.default.OPTIONS.MAX_AGE"},
 		{"binding context in Django's fixed format", `{"CACHES": {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://h",
 			"OPTIONS": {"REDIS_SECRET_KEY": "` + cfgKey1 + `", "CLIENT_CLASS": "secure_redis.client.SecureDjangoRedisClient", "BINDING_CONTEXT": "staging"}}}}`,
-			"caches.default.options.binding_context"},
+			"CACHES.default.OPTIONS.BINDING_CONTEXT"},
 	} {
 		_, err := secureredis.ParseConfig([]byte(tt.text))
 		if err == nil || !strings.Contains(err.Error(), tt.field+": ") {

@@ -382,7 +382,7 @@ func TestOpenPickleAliases(t *testing.T) {
 		cc.Options.Compressor = "brotli"
 		return cc
 	}(cfg.Caches["insecure"])
-	if err := cfg.Validate(); !errors.Is(err, secureredis.ErrInvalidConfig) || !strings.Contains(err.Error(), "options.compressor") {
+	if err := cfg.Validate(); !errors.Is(err, secureredis.ErrInvalidConfig) || !strings.Contains(err.Error(), "CACHES.insecure.OPTIONS.COMPRESSOR") {
 		t.Errorf("unknown compressor: %v", err)
 	}
 }

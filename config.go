@@ -4,61 +4,89 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/secureredis/secureredis/codec"
 )
+
+// Backend is the kind of store an alias is (CacheConfig.Backend): one of the
+// Backend constants. Validate refuses any other value.
+type Backend string
+
+// Valid reports whether b is one of the Backend constants.
+func (b Backend) Valid() bool {
+	switch b {
+	case BackendRedis, BackendRedisCluster, BackendRedisSentinel, BackendMemory, BackendExternal:
+		return true
+	}
+	return false
+}
 
 // Backends of a CacheConfig.
 const (
 	// BackendRedis is a single Redis server (or, with several locations, a
 	// Redis Cluster). Django: django_redis.cache.RedisCache or
 	// django.core.cache.backends.redis.RedisCache.
-	BackendRedis = "redis"
+	BackendRedis Backend = "redis"
 	// BackendRedisCluster is a Redis Cluster reached through any of its nodes.
-	BackendRedisCluster = "rediscluster"
+	BackendRedisCluster Backend = "rediscluster"
 	// BackendRedisSentinel is a master found through Redis Sentinel, whose
 	// failovers the client follows. Its locations are SentinelScheme URLs
 	// (redis+sentinel://host:port,host:port/mastername/db); such a location
 	// also selects Sentinel under BackendRedis.
-	BackendRedisSentinel = "redissentinel"
+	BackendRedisSentinel Backend = "redissentinel"
 	// BackendMemory is an in-process cache (patrickmn/go-cache), one per alias.
 	// Django: django.core.cache.backends.locmem.LocMemCache.
-	BackendMemory = "memory"
+	BackendMemory Backend = "memory"
 	// BackendExternal is a Django backend this package does not serve (file
 	// based, memcached, database, dummy, ...). It is loaded, so that a whole
 	// Django CACHES dict loads, and never opened.
-	BackendExternal = "external"
+	BackendExternal Backend = "external"
 )
+
+// Serializer names how an alias encodes its values (CacheOptions.Serializer):
+// one of the Serializer constants, or empty for the default. Validate refuses
+// any other value.
+type Serializer string
+
+// Valid reports whether s is one of the Serializer constants.
+func (s Serializer) Valid() bool {
+	switch s {
+	case SerializerNative, SerializerJSON, SerializerRaw, SerializerPickle, SerializerDjangoJSON, SerializerDjangoMsgpack:
+		return true
+	}
+	return false
+}
 
 // Serializers of CacheOptions.
 const (
 	// SerializerNative is msgpack inside Fernet (codec.Msgpack); the default
 	// when secret keys are set.
-	SerializerNative = "native"
+	SerializerNative Serializer = "native"
 	// SerializerJSON is JSON inside Fernet (codec.JSON).
-	SerializerJSON = "json"
+	SerializerJSON Serializer = "json"
 	// SerializerRaw stores plain bytes and strings, unencrypted, as gocache's
 	// plain Redis store writes them (codec.Raw); the default, and the only
 	// choice, without secret keys. It is how an old plaintext alias is read.
-	SerializerRaw = "raw"
+	SerializerRaw Serializer = "raw"
 	// SerializerPickle is Django's pickle, exactly as Django stores it:
 	// encrypted when secret keys are set (django-redis-secure's serializer,
 	// codec.NewDjango: a token is Fernet(pickle(value)), with no envelope
 	// and no key binding) and plain otherwise (django-redis's default,
 	// codec.PlainPickle). Redis aliases loaded from a Django CACHES dict use
 	// it.
-	SerializerPickle = "pickle"
+	SerializerPickle Serializer = "pickle"
 	// SerializerDjangoJSON is django-redis's JSONSerializer, plaintext, as
 	// django-redis writes and reads it (codec.DjangoRedisJSON): ints in
 	// clear, other values as JSON (DjangoJSONEncoder). It is how an old
 	// plaintext Django alias with that SERIALIZER is read. Not with secret
 	// keys.
-	SerializerDjangoJSON = "django-json"
+	SerializerDjangoJSON Serializer = "django-json"
 	// SerializerDjangoMsgpack is django-redis's MSGPackSerializer,
 	// plaintext, as django-redis writes and reads it
 	// (codec.DjangoRedisMsgpack). Not with secret keys.
-	SerializerDjangoMsgpack = "django-msgpack"
+	SerializerDjangoMsgpack Serializer = "django-msgpack"
 )
 
 // DefaultSecureCache is the alias Config.SecureCache names when empty, as
@@ -75,21 +103,30 @@ const DefaultTimeout = 300 * time.Second
 var ErrInvalidConfig = errors.New("secureredis: invalid config")
 
 // ConfigError reports one unusable configuration field. Its message names the
-// field by its path ("caches.default.options.secret_keys[1]") and never
-// contains a secret key or a password. Validate names fields by their native
-// (lower-case) names whatever form the file was in; parse errors use the
-// file's own names. A ConfigError matches ErrInvalidConfig.
+// field by its path ("caches.default.options.secret_keys[1]"), and, for an
+// error ParseConfig or LoadConfig found in a file, its line and column; it
+// never contains a secret key or a password. Errors about a Django file name
+// Django's fields ("CACHES.default.OPTIONS.REDIS_SECRET_KEY"); Validate on a
+// Config built in Go names the native ones. A ConfigError matches
+// ErrInvalidConfig.
 type ConfigError struct {
 	Field  string // path of the field, e.g. "caches.default.location[0]"; empty for the whole document
 	Reason string // what is wrong, without secret values
-	err    error  // a cause free of secrets (a *codec.KeyError), or nil
+	// Line and Column locate the field in the file (1-based), or are 0 when
+	// unknown (a Config built in Go, a field the file lacks).
+	Line, Column int
+	err          error // a cause free of secrets (a *codec.KeyError), or nil
 }
 
 func (e *ConfigError) Error() string {
-	if e.Field == "" {
-		return "secureredis: config: " + e.Reason
+	msg := "secureredis: config: " + e.Reason
+	if e.Field != "" {
+		msg = "secureredis: config: " + e.Field + ": " + e.Reason
 	}
-	return "secureredis: config: " + e.Field + ": " + e.Reason
+	if e.Line > 0 {
+		msg += " (line " + strconv.Itoa(e.Line) + ", column " + strconv.Itoa(e.Column) + ")"
+	}
+	return msg
 }
 
 // Is reports whether target is ErrInvalidConfig.
@@ -121,7 +158,7 @@ type Config struct {
 type CacheConfig struct {
 	// Backend is BackendRedis, BackendRedisCluster, BackendRedisSentinel,
 	// BackendMemory or BackendExternal. Required.
-	Backend string
+	Backend Backend
 	// DjangoBackend is the Django BACKEND class the alias was loaded from, and
 	// empty for the native form.
 	DjangoBackend string
@@ -130,8 +167,9 @@ type CacheConfig struct {
 	// URLs, or BackendRedisCluster, make a cluster client whose seed nodes are
 	// all the URLs' addresses (redis.ParseClusterURL's ?addr= form too), with
 	// credentials and TLS from the first URL. A redis+sentinel:// URL
-	// (SentinelScheme), or BackendRedisSentinel, makes a Sentinel failover
-	// client. Required for Redis backends;
+	// (SentinelScheme), a redis:// URL with master_name= (go-redis's
+	// ParseFailoverURL form), or BackendRedisSentinel, makes a Sentinel
+	// failover client. Required for Redis backends;
 	// ignored for the others. A file may give one string or a list; a Django
 	// LOCATION string is split on "," and ";" like Django does.
 	Location Locations
@@ -158,9 +196,10 @@ type CacheOptions struct {
 	// OPTIONS.REDIS_SECRET_KEY, a string or a list): the first encrypts, all
 	// decrypt. Required on the secure alias. They print redacted.
 	SecretKeys SecretKeys
-	// Serializer is SerializerNative, SerializerJSON, SerializerRaw or
-	// SerializerPickle. Empty means native with secret keys and raw without.
-	Serializer string
+	// Serializer is SerializerNative, SerializerJSON, SerializerRaw,
+	// SerializerPickle, SerializerDjangoJSON or SerializerDjangoMsgpack.
+	// Empty means native with secret keys and raw without.
+	Serializer Serializer
 	// DB selects the Redis database when the URL names none (native
 	// options.db, Django OPTIONS.DB); nil keeps the URL's. A URL whose /db
 	// differs is refused: django-redis 5 takes the database from LOCATION
@@ -335,7 +374,7 @@ func (c *Config) withDefaults() *Config {
 }
 
 // serializer returns the alias's serializer with the default applied.
-func (cc *CacheConfig) serializer() string {
+func (cc *CacheConfig) serializer() Serializer {
 	switch {
 	case cc.Options.Serializer != "":
 		return cc.Options.Serializer

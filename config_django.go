@@ -1,6 +1,7 @@
 package secureredis
 
 import (
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -34,14 +35,14 @@ func (p *parser) django(root *yaml.Node, cfg *Config) error {
 		case "CACHES":
 			err = readCaches(v, path)
 		default:
-			err = unknownField(path)
+			err = unknownField(path, key, djangoTopFields...)
 		}
 		return err
 	})
 }
 
 // Django and django-redis cache backends this package serves.
-var djangoBackends = map[string]string{
+var djangoBackends = map[string]Backend{
 	"django_redis.cache.RedisCache":                        BackendRedis,
 	"django.core.cache.backends.redis.RedisCache":          BackendRedis,
 	"django.core.cache.backends.locmem.LocMemCache":        BackendMemory,
@@ -55,10 +56,10 @@ var djangoBackends = map[string]string{
 
 // djangoSecure marks the django-redis-secure serializer (and the client
 // class that forces it): Fernet(pickle), which needs REDIS_SECRET_KEY.
-const djangoSecure = "secure"
+const djangoSecure Serializer = "secure"
 
 // django-redis SERIALIZER classes, by the serializer they store with.
-var djangoSerializers = map[string]string{
+var djangoSerializers = map[string]Serializer{
 	"django_redis.serializers.pickle.PickleSerializer":   SerializerPickle, // django-redis's default, plaintext
 	"django_redis.serializers.json.JSONSerializer":       SerializerDjangoJSON,
 	"django_redis.serializers.msgpack.MSGPackSerializer": SerializerDjangoMsgpack,
@@ -67,19 +68,37 @@ var djangoSerializers = map[string]string{
 }
 
 // django-redis CLIENT_CLASS values this package reads the entries of.
-var djangoClients = map[string]string{
+var djangoClients = map[string]Serializer{
 	"django_redis.client.DefaultClient":           "",
 	"secure_redis.client.SecureDjangoRedisClient": djangoSecure, // forces the secure serializer
+	djangoSentinelClient:                          "",           // needs OPTIONS.SENTINELS
 }
 
 // django-redis options that do not change what is stored or where: ignored.
 var djangoIgnored = map[string]bool{
 	"PARSER_CLASS": true, "CONNECTION_POOL_CLASS": true, "CONNECTION_POOL_KWARGS": true,
-	"CONNECTION_FACTORY": true, "REDIS_CLIENT_CLASS": true, "REDIS_CLIENT_KWARGS": true,
+	"REDIS_CLIENT_CLASS": true, "REDIS_CLIENT_KWARGS": true,
 	"IGNORE_EXCEPTIONS":      true,
 	"LOG_IGNORED_EXCEPTIONS": true, "PICKLE_VERSION": true, "CLOSE_CONNECTION": true,
 	"MAX_ENTRIES": true, "CULL_FREQUENCY": true, // LocMemCache
 	"parser_class": true, "pool_class": true, // Django's own RedisCache
+}
+
+// The fields of each mapping of the Django form, for suggestions.
+var (
+	djangoTopFields   = []string{"CACHES", "DJANGO_REDIS_SECURE_CACHE_NAME"}
+	djangoAliasFields = []string{"BACKEND", "LOCATION", "KEY_PREFIX", "VERSION", "TIMEOUT", "OPTIONS", "KEY_FUNCTION", "REVERSE_KEY_FUNCTION"}
+)
+
+// djangoOptionFields returns the OPTIONS fields read or ignored.
+func djangoOptionFields() []string {
+	out := []string{"REDIS_SECRET_KEY", "SERIALIZER", "CLIENT_CLASS", "DB", "DATA_RECOVERY", "MAX_AGE", "BINDING_CONTEXT",
+		"SOCKET_CONNECT_TIMEOUT", "SOCKET_TIMEOUT", "MAX_DECOMPRESSED_SIZE", "COMPRESSOR", "SENTINELS", "SENTINEL_KWARGS", "CONNECTION_FACTORY"}
+	for k := range djangoIgnored {
+		out = append(out, k)
+	}
+	slices.Sort(out) // suggestions do not depend on map order
+	return out
 }
 
 func (p *parser) djangoCache(n *yaml.Node, path string) (CacheConfig, error) {
@@ -113,7 +132,7 @@ func (p *parser) djangoCache(n *yaml.Node, path string) (CacheConfig, error) {
 				err = configErr(path, "custom key functions are not supported")
 			}
 		default:
-			err = unknownField(path)
+			err = unknownField(path, key, djangoAliasFields...)
 		}
 		return err
 	})
@@ -130,17 +149,22 @@ func (p *parser) djangoCache(n *yaml.Node, path string) (CacheConfig, error) {
 		}
 	}
 	var serializer, client string
+	var ds djangoSentinel
 	if options == nil {
 		optionsPath = join(path, "OPTIONS")
-	} else if serializer, client, err = p.djangoOptions(options, optionsPath, &cc); err != nil {
+	} else if serializer, client, err = p.djangoOptions(options, optionsPath, &cc, &ds); err != nil {
+		return cc, err
+	}
+	if err := djangoSentinelLocation(&cc, &ds, path, optionsPath); err != nil {
 		return cc, err
 	}
 	return cc, djangoSerializer(&cc, serializer, client, optionsPath)
 }
 
 // djangoOptions reads an alias's OPTIONS into cc and returns its SERIALIZER
-// and CLIENT_CLASS classes, for djangoSerializer.
-func (p *parser) djangoOptions(options *yaml.Node, optionsPath string, cc *CacheConfig) (serializer, client string, err error) {
+// and CLIENT_CLASS classes, for djangoSerializer, and its Sentinel settings
+// into ds.
+func (p *parser) djangoOptions(options *yaml.Node, optionsPath string, cc *CacheConfig, ds *djangoSentinel) (serializer, client string, err error) {
 	err = p.mapping(options, optionsPath, func(key string, v *yaml.Node, path string) (err error) {
 		switch key {
 		case "REDIS_SECRET_KEY":
@@ -157,9 +181,22 @@ func (p *parser) djangoOptions(options *yaml.Node, optionsPath string, cc *Cache
 			var class string
 			if class, err = p.string(v, path); err == nil {
 				if _, ok := djangoClients[class]; !ok {
-					err = configErr(path, "not a client class this package reads (want django_redis.client.DefaultClient or secure_redis.client.SecureDjangoRedisClient)")
+					err = configErr(path, "not a client class this package reads (want django_redis.client.DefaultClient, django_redis.client.SentinelClient or secure_redis.client.SecureDjangoRedisClient)")
+				}
+				if class == djangoSentinelClient {
+					ds.wantedBy = path
 				}
 				client = class
+			}
+		case "SENTINELS":
+			err = p.sentinels(v, path, ds)
+		case "SENTINEL_KWARGS":
+			err = p.sentinelKwargs(v, path, ds)
+		case "CONNECTION_FACTORY":
+			// Only Sentinel's matters here: it needs SENTINELS.
+			var class string
+			if class, err = p.string(v, path); err == nil && class == djangoSentinelFactory {
+				ds.wantedBy = path
 			}
 		case "DB", "db":
 			var db int
@@ -196,7 +233,7 @@ func (p *parser) djangoOptions(options *yaml.Node, optionsPath string, cc *Cache
 			}
 		default:
 			if !djangoIgnored[key] {
-				err = unknownField(path)
+				err = unknownField(path, key, djangoOptionFields()...)
 			}
 		}
 		return err
@@ -251,7 +288,7 @@ func djangoSerializer(cc *CacheConfig, serializer, client, optionsPath string) e
 // djangoBackend maps a Django BACKEND class to a backend. Unknown classes are
 // external, except ones that look like Redis: a mistyped Redis backend must
 // not silently stop being served.
-func djangoBackend(class, path string) (string, error) {
+func djangoBackend(class, path string) (Backend, error) {
 	if b, ok := djangoBackends[class]; ok {
 		return b, nil
 	}

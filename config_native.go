@@ -17,7 +17,7 @@ func (p *parser) native(root *yaml.Node, cfg *Config) error {
 				return err
 			})
 		default:
-			err = unknownField(path)
+			err = unknownField(path, key, nativeTopFields...)
 		}
 		return err
 	})
@@ -28,7 +28,9 @@ func (p *parser) nativeCache(n *yaml.Node, path string) (CacheConfig, error) {
 	err := p.mapping(n, path, func(key string, v *yaml.Node, path string) (err error) {
 		switch key {
 		case "backend":
-			cc.Backend, err = p.string(v, path)
+			var b string
+			b, err = p.string(v, path)
+			cc.Backend = Backend(b)
 		case "location":
 			cc.Location, err = p.strings(v, path)
 		case "key_prefix":
@@ -43,7 +45,9 @@ func (p *parser) nativeCache(n *yaml.Node, path string) (CacheConfig, error) {
 				case "secret_keys":
 					cc.Options.SecretKeys, err = p.strings(v, path)
 				case "serializer":
-					cc.Options.Serializer, err = p.string(v, path)
+					var ser string
+					ser, err = p.string(v, path)
+					cc.Options.Serializer = Serializer(ser)
 				case "db":
 					var db int
 					db, err = p.int(v, path)
@@ -71,17 +75,25 @@ func (p *parser) nativeCache(n *yaml.Node, path string) (CacheConfig, error) {
 					n, err = p.int(v, path)
 					cc.Options.MaxDecompressedSize = int64(n)
 				default:
-					err = unknownField(path)
+					err = unknownField(path, key, nativeOptionFields...)
 				}
 				return err
 			})
 		default:
-			err = unknownField(path)
+			err = unknownField(path, key, nativeAliasFields...)
 		}
 		return err
 	})
 	return cc, err
 }
+
+// The fields of each mapping of the native form, for suggestions.
+var (
+	nativeTopFields    = []string{"secure_cache", "caches"}
+	nativeAliasFields  = []string{"backend", "location", "key_prefix", "version", "timeout", "options"}
+	nativeOptionFields = []string{"secret_keys", "serializer", "db", "data_recovery", "compressor", "max_age",
+		"binding_context", "connect_timeout", "read_timeout", "write_timeout", "max_decompressed_size"}
+)
 
 // recoveryFields names the fields of data_recovery in one form of the file.
 type recoveryFields struct {
@@ -118,7 +130,7 @@ func (p *parser) dataRecovery(n *yaml.Node, path string, f recoveryFields) (*Dat
 		case f.clear:
 			dr.ClearOldEntries, err = p.bool(v, path)
 		default:
-			err = unknownField(path)
+			err = unknownField(path, key, f.name, f.prefix, f.patterns, f.format, f.clear)
 		}
 		return err
 	})

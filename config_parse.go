@@ -10,8 +10,9 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// LoadOption configures ParseConfig and LoadConfig.
-type LoadOption func(*loadOptions)
+// LoadOption configures ParseConfig and LoadConfig. An option that returns
+// an error makes them return it; a nil option is ignored.
+type LoadOption func(*loadOptions) error
 
 type loadOptions struct {
 	lookupEnv func(string) (string, bool)
@@ -20,7 +21,7 @@ type loadOptions struct {
 // WithLookupEnv sets the function ${NAME} references are resolved with. The
 // default is os.LookupEnv; tests pass a map lookup. nil restores the default.
 func WithLookupEnv(fn func(string) (string, bool)) LoadOption {
-	return func(o *loadOptions) { o.lookupEnv = fn }
+	return func(o *loadOptions) error { o.lookupEnv = fn; return nil }
 }
 
 // LoadConfig reads the file at path and parses it with ParseConfig.
@@ -33,64 +34,23 @@ func LoadConfig(path string, opts ...LoadOption) (*Config, error) {
 }
 
 // ParseConfig parses a configuration in YAML or JSON (the YAML parser reads
-// both), in the native form or in Django's, and validates it.
-//
-// The native form:
-//
-//	secure_cache: default            # optional, default "default"
-//	caches:
-//	  default:
-//	    backend: redis               # redis | rediscluster | redissentinel | memory | external
-//	    location: redis://127.0.0.1:6379/1   # or a list; redis+sentinel://h1:26379,h2:26379/mymaster/1 for Sentinel
-//	    key_prefix: app1:secure      # optional: "" (Django's default) owns the keys :version:key
-//	    version: 1                   # optional, default 1
-//	    timeout: 24h                 # seconds, a Go duration, or null (never); default 300s
-//	    options:
-//	      secret_keys: ["${REDIS_SECRET_KEY}"]
-//	      serializer: native         # native | json | raw | pickle | django-json | django-msgpack
-//	      db: 2                      # optional, overrides the URL's /db
-//	      max_age: 48h               # optional: refuse older tokens (codec.WithMaxAge); default none
-//	      binding_context: prod      # optional: authenticated in every token (codec.WithBindingContext)
-//	      data_recovery:             # old_key_prefix ("" allowed) or old_key_patterns (bare keys)
-//	        {old_cache_name: insecure, old_key_prefix: app1, clear_old_entries: false}
-//	        # {old_cache_name: gocache, old_key_patterns: ["user:*"], old_format: gocache}
-//	      compressor: zlib           # pickle, django-json, django-msgpack: zlib | gzip | lzma | lz4 | zstd
-//	      max_decompressed_size: 33554432  # with a compressor: inflation cap in bytes (default 32 MiB)
-//
-// The Django form is a CACHES dict dumped to JSON as-is, either alone or as
-// {"CACHES": {...}, "DJANGO_REDIS_SECURE_CACHE_NAME": "..."}: BACKEND (Django
-// and django-redis class names map to backends; backends this package does
-// not serve, such as FileBasedCache, load as BackendExternal), LOCATION,
-// KEY_PREFIX (default ""), VERSION, TIMEOUT (seconds, null = never),
-// OPTIONS.REDIS_SECRET_KEY (a string or a list), OPTIONS.DB, OPTIONS.MAX_AGE,
-// OPTIONS.MAX_DECOMPRESSED_SIZE,
-// OPTIONS.DATA_RECOVERY.{OLD_CACHE_NAME, OLD_KEY_PREFIX, OLD_KEY_PATTERNS,
-// OLD_FORMAT, CLEAR_OLD_ENTRIES}. A django-redis alias reads as django-redis
-// stores, with or without OPTIONS: its default pickle (serializer pickle),
-// OPTIONS.SERIALIZER's JSONSerializer (django-json) or MSGPackSerializer
-// (django-msgpack), and django-redis-secure's Fernet(pickle) when SERIALIZER
-// or CLIENT_CLASS names it (serializer pickle with REDIS_SECRET_KEY, which
-// it then requires). A SERIALIZER, CLIENT_CLASS or COMPRESSOR it does not
-// know is refused, and so is a REDIS_SECRET_KEY a plaintext serializer would
-// ignore: nothing is guessed.
-// Several LOCATIONs make a cluster client, as in the native form: django-redis's
-// primary-and-replicas lists are not supported.
-// django-redis options that do not change what is stored (PARSER_CLASS,
-// SOCKET_TIMEOUT, ...) are ignored; those that do and are not supported
-// (PASSWORD, KEY_FUNCTION, ...) are errors. OPTIONS.COMPRESSOR takes
-// django-redis's compressor classes (zlib, gzip, lzma, lz4, zstd, identity). The OPTIONS of an
-// external alias are not read.
-//
-// Unknown and duplicate fields are errors naming them. In string values,
-// ${NAME} is replaced by the environment variable NAME (see WithLookupEnv;
-// $${ writes a literal ${), so that secret keys need not sit in the file; a
-// variable that is not set is an error naming it and the field. Every error
-// is a *ConfigError matching ErrInvalidConfig; none contains a secret key or
-// a password, nor quotes a value that may be one put in the wrong field.
+// both), in the native form or in Django's (see "Configuration files" in the
+// package documentation), applies defaults and validates it. ${NAME} in a
+// string is the environment variable NAME (WithLookupEnv; $${ is a literal
+// ${); an unset one is an error. Every error is a *ConfigError matching
+// ErrInvalidConfig, naming the field as the file does, with its line and
+// column, and suggesting the closest known name for an unknown field; none
+// contains a secret key or a password, nor quotes a value that may be one
+// put in the wrong field. It does no I/O.
 func ParseConfig(data []byte, opts ...LoadOption) (*Config, error) {
 	o := loadOptions{}
 	for _, opt := range opts {
-		opt(&o)
+		if opt == nil {
+			continue
+		}
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
 	}
 	if o.lookupEnv == nil {
 		o.lookupEnv = os.LookupEnv
@@ -99,7 +59,7 @@ func ParseConfig(data []byte, opts ...LoadOption) (*Config, error) {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, &ConfigError{Reason: "not valid YAML or JSON: " + err.Error()}
 	}
-	p := &parser{lookup: o.lookupEnv}
+	p := &parser{lookup: o.lookupEnv, pos: map[string]position{}}
 	cfg := &Config{}
 	if len(doc.Content) > 0 {
 		root := deref(doc.Content[0])
@@ -112,12 +72,12 @@ func ParseConfig(data []byte, opts ...LoadOption) (*Config, error) {
 			err = p.native(root, cfg)
 		}
 		if err != nil {
-			return nil, err
+			return nil, p.locate(err)
 		}
 	}
 	cfg = cfg.withDefaults()
-	if err := cfg.Validate(); err != nil {
-		return nil, err
+	if err := cfg.Validate(); err != nil { // Django's names for a Django file
+		return nil, p.locate(err)
 	}
 	return cfg, nil
 }
@@ -160,6 +120,7 @@ func isDjango(root *yaml.Node) bool {
 // parser turns a YAML node tree into a Config, expanding ${NAME} in strings.
 type parser struct {
 	lookup func(string) (string, bool)
+	pos    map[string]position // where each field path is in the file
 }
 
 func join(path, key string) string {
@@ -190,6 +151,7 @@ func (p *parser) mapping(n *yaml.Node, path string, fn func(key string, v *yaml.
 			return configErr(fp, "duplicate field")
 		}
 		seen[k.Value] = true
+		p.record(fp, k)
 		if err := fn(k.Value, n.Content[i+1], fp); err != nil {
 			return err
 		}
@@ -197,7 +159,11 @@ func (p *parser) mapping(n *yaml.Node, path string, fn func(key string, v *yaml.
 	return nil
 }
 
-func unknownField(path string) error { return configErr(path, "unknown field") }
+// unknownField reports the field key at path, which is none of known,
+// suggesting the known name closest to it.
+func unknownField(path, key string, known ...string) error {
+	return configErr(path, "unknown field%s", suggest(key, known))
+}
 
 func kind(n *yaml.Node) string {
 	switch n.Kind {
@@ -307,6 +273,7 @@ func (p *parser) strings(n *yaml.Node, path string) ([]string, error) {
 	}
 	out := make([]string, len(n.Content))
 	for i, e := range n.Content {
+		p.record(path+"["+strconv.Itoa(i)+"]", e)
 		s, err := p.string(e, path+"["+strconv.Itoa(i)+"]")
 		if err != nil {
 			return nil, err

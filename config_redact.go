@@ -143,10 +143,10 @@ func (c *Config) LogValue() slog.Value {
 	for _, name := range sortedNames(c) {
 		cc := c.Caches[name]
 		attrs = append(attrs, slog.Group("caches."+name,
-			slog.String("backend", cc.Backend), slog.Any("location", cc.Location),
+			slog.String("backend", string(cc.Backend)), slog.Any("location", cc.Location),
 			slog.String("key_prefix", cc.KeyPrefix), slog.Int("version", cc.Version),
 			slog.String("timeout", cc.Timeout.String()), slog.Any("secret_keys", cc.Options.SecretKeys),
-			slog.String("serializer", cc.Options.Serializer), slog.String("compressor", cc.Options.Compressor)))
+			slog.String("serializer", string(cc.Options.Serializer)), slog.String("compressor", cc.Options.Compressor)))
 	}
 	return slog.GroupValue(attrs...)
 }

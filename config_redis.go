@@ -99,6 +99,9 @@ func locationTarget(cc CacheConfig) (*target, *ConfigError) {
 	if db := cc.Options.DB; db != nil && *db < 0 {
 		return nil, configErr("options.db", "must not be negative, got %d", *db)
 	}
+	if isFailoverURL(cc.Location[0]) {
+		return failoverURLTarget(cc)
+	}
 	if cc.Backend == BackendRedisSentinel || isSentinelURL(cc.Location[0]) {
 		return sentinelTarget(cc)
 	}
@@ -119,7 +122,7 @@ func locationTarget(cc CacheConfig) (*target, *ConfigError) {
 		}
 		o.ContextTimeoutEnabled = true // a ctx deadline bounds every call
 		t.single = o
-		t.key = cc.Backend + "\x00" + cc.Location[0] + "\x00" + strconv.Itoa(o.DB)
+		t.key = string(cc.Backend) + "\x00" + cc.Location[0] + "\x00" + strconv.Itoa(o.DB)
 		return t, nil
 	}
 	if cc.Options.DB != nil && *cc.Options.DB != 0 {
@@ -141,7 +144,7 @@ func locationTarget(cc CacheConfig) (*target, *ConfigError) {
 		}
 		t.cluster.Addrs = append(t.cluster.Addrs, o.Addrs...)
 	}
-	t.key = cc.Backend + "\x00cluster\x00" + strings.Join(cc.Location, "\x00")
+	t.key = string(cc.Backend) + "\x00cluster\x00" + strings.Join(cc.Location, "\x00")
 	return t, nil
 }
 

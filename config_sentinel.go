@@ -23,7 +23,8 @@ import (
 // SentinelTLSScheme ("rediss+sentinel") is the same over TLS, to the sentinels
 // and to the data nodes alike, each checked against its own host name.
 // Several locations may list more sentinels; they must name the same master,
-// database, credentials and options.
+// database, credentials and options. go-redis's own form (isFailoverURL) is
+// accepted too.
 const SentinelScheme = "redis+sentinel"
 
 // SentinelTLSScheme is SentinelScheme over TLS.
@@ -31,6 +32,45 @@ const SentinelTLSScheme = "rediss+sentinel"
 
 // defaultSentinelPort is the port of a sentinel host given without one.
 const defaultSentinelPort = "26379"
+
+// isFailoverURL reports whether loc is go-redis's own Sentinel form, the one
+// redis.ParseFailoverURL reads: a redis:// or rediss:// URL whose host is a
+// sentinel and whose query names the master (master_name=), lists more
+// sentinels (addr=) and carries the data nodes' credentials (username=,
+// password=); the userinfo authenticates to the sentinels.
+func isFailoverURL(loc string) bool {
+	u, err := url.Parse(loc)
+	return err == nil && (u.Scheme == "redis" || u.Scheme == "rediss") && u.Query().Get("master_name") != ""
+}
+
+// failoverURLTarget builds the failover options of an alias whose location
+// is in go-redis's Sentinel form (isFailoverURL).
+func failoverURLTarget(cc CacheConfig) (*target, *ConfigError) {
+	if cc.Backend == BackendRedisCluster {
+		return nil, configErr("location[0]", "a Sentinel location (master_name=) needs backend redis or redissentinel, not rediscluster")
+	}
+	if len(cc.Location) != 1 {
+		return nil, configErr("location", "go-redis's Sentinel URL form takes one location: list more sentinels with addr=")
+	}
+	o, err := redis.ParseFailoverURL(cc.Location[0])
+	if err != nil {
+		return nil, locationErr(0, err)
+	}
+	if o.TLSConfig != nil {
+		// No ServerName: each connection checks the host it dials (the
+		// data nodes are not the sentinel the URL names).
+		o.TLSConfig.ServerName = ""
+	}
+	o.ContextTimeoutEnabled = true
+	if cc.Options.DB != nil {
+		if u, err := url.Parse(cc.Location[0]); err == nil && (strings.Trim(u.Path, "/") != "" || u.Query().Has("db")) && o.DB != *cc.Options.DB {
+			return nil, configErr("options.db", "database %d conflicts with database %d in the location; set it in one place", *cc.Options.DB, o.DB)
+		}
+		o.DB = *cc.Options.DB
+	}
+	key := string(cc.Backend) + "\x00sentinel\x00" + cc.Location[0] + "\x00" + strconv.Itoa(o.DB)
+	return &target{failover: o, key: key}, nil
+}
 
 // isSentinelURL reports whether loc has the SentinelScheme or the
 // SentinelTLSScheme.
@@ -125,7 +165,7 @@ func sentinelTarget(cc CacheConfig) (*target, *ConfigError) {
 	for i, loc := range cc.Location {
 		field := "location[" + strconv.Itoa(i) + "]"
 		if !isSentinelURL(loc) {
-			return nil, configErr(field, "backend %s takes %s:// locations only", cc.Backend, SentinelScheme)
+			return nil, configErr(field, "backend %s takes %s:// locations only (or one redis:// URL with master_name=, go-redis's form)", cc.Backend, SentinelScheme)
 		}
 		u, msg := parseSentinelURL(loc)
 		if msg != "" {
@@ -173,6 +213,6 @@ func sentinelTarget(cc CacheConfig) (*target, *ConfigError) {
 		}
 		o.DB = *cc.Options.DB
 	}
-	key := cc.Backend + "\x00sentinel\x00" + strings.Join(cc.Location, "\x00") + "\x00" + strconv.Itoa(o.DB)
+	key := string(cc.Backend) + "\x00sentinel\x00" + strings.Join(cc.Location, "\x00") + "\x00" + strconv.Itoa(o.DB)
 	return &target{failover: o, key: key}, nil
 }

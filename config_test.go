@@ -392,9 +392,9 @@ caches: {default: {backend: redis, location: "redis://h", key_prefix: p, options
 			"caches.default.options.compressor"},
 		{"django unknown top-level", `
 {"CACHES": {}, "DEBUG": true}`, "DEBUG"},
-		{"django validation names native fields", `
+		{"django validation names Django's fields", `
 {"CACHES": {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://h", "KEY_PREFIX": "p"}}}`,
-			"caches.default.options.secret_keys"},
+			"CACHES.default.OPTIONS.REDIS_SECRET_KEY"},
 		{"not YAML", "caches: [\n", ""},
 	}
 	for _, tt := range tests {

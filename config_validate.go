@@ -11,18 +11,10 @@ import (
 
 // Validate checks the whole configuration and returns every problem found,
 // joined, each a *ConfigError naming the alias and field (errors.Is
-// ErrInvalidConfig). It checks: at least one alias; the secure alias exists,
-// is opened (not external) and has secret keys; secret keys are valid Fernet
-// keys (errors name them by position only); backends are known; Redis
-// aliases have parseable locations (go-redis errors, with any password
-// removed); versions are not negative; timeouts are positive or never;
-// serializers are known and match the keys (raw without keys, native and json
-// with); a cluster uses database 0; and data_recovery names another opened
-// alias, an old prefix different from the alias's own (or old key
-// patterns, and a known old format), on an alias with secret keys; max_age
-// only with secret keys; and no two key spaces that a command may read or
-// delete share a key on one database (see overlaps). Key prefixes may be
-// empty (Django's default). It does no I/O.
+// ErrInvalidConfig): fields are named as in the native form, or as in
+// Django's when the aliases came from a Django CACHES dict (DjangoBackend
+// set). The rules are listed under "Validation" in the package
+// documentation. It does no I/O and never quotes a secret.
 func (c *Config) Validate() error {
 	if c == nil || len(c.Caches) == 0 {
 		return configErr("caches", "no caches configured")
@@ -55,7 +47,22 @@ func (c *Config) Validate() error {
 			add(e)
 		}
 	}
-	return errors.Join(errs...)
+	err := errors.Join(errs...)
+	if err != nil && c.fromDjango() {
+		err = djangoNames(err, c)
+	}
+	return err
+}
+
+// fromDjango reports whether the aliases were loaded from a Django CACHES
+// dict (their DjangoBackend is set), whose errors name Django's fields.
+func (c *Config) fromDjango() bool {
+	for _, cc := range c.Caches {
+		if cc.DjangoBackend != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *Config) validateAlias(name string, secure bool) []*ConfigError {
@@ -104,6 +111,20 @@ func (c *Config) validateAlias(name string, secure bool) []*ConfigError {
 		}
 	case secure:
 		add("options.secret_keys", "required on the secure alias")
+	}
+	errs = append(errs, cc.validateOptions(p, hasKeys)...)
+	if dr := cc.Options.DataRecovery; dr != nil {
+		errs = append(errs, c.validateRecovery(p, cc, dr, hasKeys, secure)...)
+	}
+	return errs
+}
+
+// validateOptions checks an alias's serializer, compressor, max age, network
+// timeouts, binding context and decompression cap; p is the alias's path.
+func (cc *CacheConfig) validateOptions(p string, hasKeys bool) []*ConfigError {
+	var errs []*ConfigError
+	add := func(field, format string, args ...any) {
+		errs = append(errs, configErr(p+"."+field, format, args...))
 	}
 	switch s := cc.Options.Serializer; s {
 	case "", SerializerPickle:
@@ -170,40 +191,48 @@ func (c *Config) validateAlias(name string, secure bool) []*ConfigError {
 			add("options.max_decompressed_size", "out of range (1 byte to 1 GiB)")
 		}
 	}
-	if dr := cc.Options.DataRecovery; dr != nil {
-		dp := "options.data_recovery."
-		if !hasKeys && !secure { // the secure alias already reported its missing keys
-			add("options.data_recovery", "needs options.secret_keys: recovery writes encrypted copies")
-		}
-		if dr.OldCacheName == "" {
-			add(dp+"old_cache_name", "required")
-		} else if old, ok := c.Caches[dr.OldCacheName]; !ok {
-			add(dp+"old_cache_name", "alias %s not found in caches", quoteName(dr.OldCacheName))
-		} else if old.Backend == BackendExternal {
-			add(dp+"old_cache_name", "alias %s has backend external, which this package does not open", quoteName(dr.OldCacheName))
-		} else if len(dr.OldKeyPatterns) > 0 && !old.isRedis() {
-			add(dp+"old_key_patterns", "only with a Redis old alias: alias %s is not one", quoteName(dr.OldCacheName))
-		}
-		switch {
-		case len(dr.OldKeyPatterns) > 0 && dr.OldKeyPrefix != "":
-			add(dp+"old_key_prefix", "give either old_key_prefix (Django keys) or old_key_patterns (bare keys), not both")
-		case len(dr.OldKeyPatterns) == 0 && dr.OldKeyPrefix == cc.KeyPrefix:
-			add(dp+"old_key_prefix", "equals the alias's own key_prefix: old and new entries would be the same keys")
-		}
-		for i, pat := range dr.OldKeyPatterns {
-			if pat == "" {
-				add(dp+"old_key_patterns["+strconv.Itoa(i)+"]", "empty: want a Redis glob pattern such as \"user:*\"")
-			}
-		}
-		switch dr.OldFormat {
-		case "":
-		case OldFormatRaw, OldFormatGocache, OldFormatGoRedisCache:
-			if len(dr.OldKeyPatterns) == 0 {
-				add(dp+"old_format", "applies to bare keys only: give old_key_patterns, or drop old_format to read old_key_prefix with the old alias's serializer")
-			}
-		default:
-			add(dp+"old_format", "unknown format (want raw, gocache or go-redis-cache, or none for the old alias's own serializer)")
+	return errs
+}
+
+// validateRecovery checks an alias's data_recovery; p is the alias's path.
+func (c *Config) validateRecovery(p string, cc CacheConfig, dr *DataRecovery, hasKeys, secure bool) []*ConfigError {
+	var errs []*ConfigError
+	add := func(field, format string, args ...any) {
+		errs = append(errs, configErr(p+"."+field, format, args...))
+	}
+	dp := "options.data_recovery."
+	if !hasKeys && !secure { // the secure alias already reported its missing keys
+		add("options.data_recovery", "needs options.secret_keys: recovery writes encrypted copies")
+	}
+	if dr.OldCacheName == "" {
+		add(dp+"old_cache_name", "required")
+	} else if old, ok := c.Caches[dr.OldCacheName]; !ok {
+		add(dp+"old_cache_name", "alias %s not found in caches", quoteName(dr.OldCacheName))
+	} else if old.Backend == BackendExternal {
+		add(dp+"old_cache_name", "alias %s has backend external, which this package does not open", quoteName(dr.OldCacheName))
+	} else if len(dr.OldKeyPatterns) > 0 && !old.isRedis() {
+		add(dp+"old_key_patterns", "only with a Redis old alias: alias %s is not one", quoteName(dr.OldCacheName))
+	}
+	switch {
+	case len(dr.OldKeyPatterns) > 0 && dr.OldKeyPrefix != "":
+		add(dp+"old_key_prefix", "give either old_key_prefix (Django keys) or old_key_patterns (bare keys), not both")
+	case len(dr.OldKeyPatterns) == 0 && dr.OldKeyPrefix == cc.KeyPrefix:
+		add(dp+"old_key_prefix", "equals the alias's own key_prefix: old and new entries would be the same keys")
+	}
+	for i, pat := range dr.OldKeyPatterns {
+		if pat == "" {
+			add(dp+"old_key_patterns["+strconv.Itoa(i)+"]", "empty: want a Redis glob pattern such as \"user:*\"")
 		}
 	}
+	switch dr.OldFormat {
+	case "":
+	case OldFormatRaw, OldFormatGocache, OldFormatGoRedisCache:
+		if len(dr.OldKeyPatterns) == 0 {
+			add(dp+"old_format", "applies to bare keys only: give old_key_patterns, or drop old_format to read old_key_prefix with the old alias's serializer")
+		}
+	default:
+		add(dp+"old_format", "unknown format (want raw, gocache or go-redis-cache, or none for the old alias's own serializer)")
+	}
+
 	return errs
 }

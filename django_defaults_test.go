@@ -95,7 +95,7 @@ func TestDjangoDefaultsMigrate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			wantSer := map[string]string{"": secureredis.SerializerPickle, "json": secureredis.SerializerDjangoJSON,
+			wantSer := map[string]secureredis.Serializer{"": secureredis.SerializerPickle, "json": secureredis.SerializerDjangoJSON,
 				"msgpack": secureredis.SerializerDjangoMsgpack}[serializer]
 			if got := cfg.Caches["insecure"]; got.KeyPrefix != "" || got.Options.Serializer != wantSer {
 				t.Fatalf("old alias loaded as prefix %q serializer %q, want \"\" and %s", got.KeyPrefix, got.Options.Serializer, wantSer)

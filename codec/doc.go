@@ -19,7 +19,10 @@
 // (New) for the native format below, Django (NewDjango) for Django's. Both
 // have Encode, Decode, DecodeDetail and Reseal (key rotation), and take only
 // the options that apply to them: Option for Codec, DjangoOption for Django,
-// and the SharedOptions (WithMaxAge, WithClock, WithRandom) for both.
+// and the SharedOptions (WithMaxAge, WithClock, WithRandom) for both. Options
+// are small interfaces here, not the func(*T) error of the other packages,
+// only because a SharedOption must be valid for both constructors; like
+// those, each returns its error from New or NewDjango.
 //
 // # Wire format
 //

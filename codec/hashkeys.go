@@ -44,11 +44,12 @@ var (
 // under the others, which a reader tries in turn until the rotation has
 // renamed every entry. A nil or empty ring fails NewKeyScheme.
 func WithHashedNames(ring *NameRing) KeySchemeOption {
-	return func(s *KeyScheme) {
+	return func(s *KeyScheme) error {
 		if ring == nil {
 			ring = &NameRing{}
 		}
 		s.names = ring
+		return nil
 	}
 }
 

@@ -55,17 +55,27 @@ type KeyScheme struct {
 	names   *NameRing // WithHashedNames (hashkeys.go); nil: clear names
 }
 
-// KeySchemeOption configures a KeyScheme.
-type KeySchemeOption func(*KeyScheme)
+// KeySchemeOption configures a KeyScheme (NewKeyScheme). An option that
+// returns an error makes NewKeyScheme return it; a nil option is ignored.
+type KeySchemeOption func(*KeyScheme) error
 
 // WithVersion sets the default version (Django's VERSION). The default is 1.
-func WithVersion(v int) KeySchemeOption { return func(s *KeyScheme) { s.version = v } }
+// NewKeyScheme refuses a version its reverse key function cannot read back.
+func WithVersion(v int) KeySchemeOption {
+	return func(s *KeyScheme) error { s.version = v; return nil }
+}
 
 // WithKeyFunc replaces Django's make_key and its reverse. Every key the
 // function makes must start with "prefix:" and reverse must invert it;
-// NewKeyScheme checks both on a sample key.
+// NewKeyScheme checks both on a sample key. Either being nil is an error.
 func WithKeyFunc(make KeyFunc, reverse ReverseKeyFunc) KeySchemeOption {
-	return func(s *KeyScheme) { s.make, s.reverse = make, reverse }
+	return func(s *KeyScheme) error {
+		if make == nil || reverse == nil {
+			return fmt.Errorf("%w: key function and its reverse are both required", ErrInvalidKeyScheme)
+		}
+		s.make, s.reverse = make, reverse
+		return nil
+	}
 }
 
 // NewKeyScheme returns the key scheme for prefix. The prefix may contain any
@@ -77,10 +87,12 @@ func WithKeyFunc(make KeyFunc, reverse ReverseKeyFunc) KeySchemeOption {
 func NewKeyScheme(prefix string, opts ...KeySchemeOption) (*KeyScheme, error) {
 	s := &KeyScheme{prefix: prefix, version: DefaultVersion, make: DjangoKeyFunc, reverse: DjangoReverseKeyFunc}
 	for _, opt := range opts {
-		opt(s)
-	}
-	if s.make == nil || s.reverse == nil {
-		return nil, fmt.Errorf("%w: key function and its reverse are both required", ErrInvalidKeyScheme)
+		if opt == nil {
+			continue
+		}
+		if err := opt(s); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.checkNames(); err != nil { // hashkeys.go
 		return nil, err

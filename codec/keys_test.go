@@ -198,6 +198,7 @@ func TestNewKeySchemeErrors(t *testing.T) {
 				return k, 99, ok
 			})}},
 		{"version Django reverse cannot read", "app1", []codec.KeySchemeOption{codec.WithVersion(12345678901)}},
+		{"failing option", "app1", []codec.KeySchemeOption{func(*codec.KeyScheme) error { return codec.ErrInvalidKeyScheme }}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -34,6 +34,30 @@
 // once, and a second run skips every entry as SkipExists. It keeps each entry's
 // logical key, version and remaining time to live.
 //
+// # How Migrate and Rotate work
+//
+// Migrate enumerates the old alias's keys with SCAN (every master on a
+// cluster) and, per page, reads the values and remaining TTLs in one
+// pipeline, decodes them with the old codec (codec.Raw gives strings),
+// encodes them with the secure codec (on every processor), and writes them in
+// one pipeline of SET NX with the remaining TTL (a persistent entry stays
+// persistent). Reading, encoding and writing of successive batches overlap.
+// When both stores use the same client (not a cluster), the expiry is copied
+// exactly, by the server's clock (TIME, then SET PXAT); otherwise the
+// remaining TTL is carried over with PX, to within two round trips. "app1:2:k"
+// becomes secure.Keys().KeyVersion("k", 2). Keys of the secure scheme, keys
+// the old scheme does not own (tag sets) and entries that vanish mid-run are
+// skipped.
+//
+// Rotate SCANs the store's prefix and, per page, GETs the tokens in one
+// pipeline, decrypts them, and writes each re-encrypted token with a Lua
+// compare-and-set: replaced, TTL kept (KEEPTTL), only if it still holds the
+// token that was read. codec.Codec.Reseal and codec.Django.Reseal encrypt the
+// same plaintext again byte for byte with the original timestamp, so an entry
+// rotated at 23 hours under a 24-hour max age still expires an hour later.
+// Rotation never authenticates what was not authenticated: Django's clear
+// integers stay clear unless WithEncryptPlaintextInts says otherwise.
+//
 // # Security considerations
 //
 // Only keys under the aliases' own prefixes are read, written or deleted:

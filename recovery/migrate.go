@@ -38,35 +38,18 @@ const (
 )
 
 // Migrate copies every entry of the old alias into the secure alias,
-// encrypted with the secure alias's codec (Django's DATA_RECOVERY).
-//
-// It enumerates old's keys with SCAN (every master on a cluster) and, per
-// page, reads the values and remaining TTLs in one pipeline, decodes them
-// with old's codec (codec.Raw gives strings), encodes them with secure's
-// codec (on every processor), and writes them in one pipeline of SET NX with
-// the remaining TTL (a persistent entry stays persistent). Reading, encoding
-// and writing of successive batches overlap. When both stores use the same
-// client (not a cluster), the expiry is copied exactly, by the server's clock
-// (TIME, then SET PXAT); otherwise the remaining TTL is carried over with PX,
-// to within the difference of two round trips. Each entry keeps its logical
-// key and version: "app1:2:k" becomes secure.Keys().KeyVersion("k", 2).
-// Keys of the secure scheme, keys the old scheme does not own (tag sets) and
-// entries that vanish mid-run are skipped, and an existing secure key is never
-// overwritten (see SkipReason). With WithClearOld each old entry whose
-// encrypted copy is confirmed present is deleted, if unchanged since it was
-// read; an old entry whose value differs from its existing secure copy's is a
-// conflict, kept and reported (MigrateReport.Conflicts, ConflictKeys) unless
-// WithPrefer resolves it, and the report is then not Clean. Per-key errors (Redis or codec) are collected in the report and do not
-// stop the run; nothing is deleted for a failed key.
-//
-// It returns the report and, when the run stops early (SCAN error or ctx done
-// between batches), the partial report with an error wrapping the cause
-// (context.Canceled, ...). Running it again finishes the job: every entry ends
-// up migrated exactly once. Other errors: ErrNilStore, ErrNoClient,
-// ErrSamePrefix, an invalid option (WithPrefer without WithClearOld included).
-// Migrate may be called concurrently with
-// the application using both aliases; running two Migrates at once is safe
-// but pointless.
+// encrypted with the secure alias's codec (Django's DATA_RECOVERY), keeping
+// each entry's logical key, version and remaining TTL. It never overwrites
+// an existing secure key (SET NX; see SkipReason). With WithClearOld it
+// deletes each old entry whose encrypted copy is confirmed present, if
+// unchanged since it was read; an entry whose secure copy differs is a
+// conflict, kept and reported unless WithPrefer resolves it. Per-key errors
+// are in the report and delete nothing. A run cut short (SCAN error, ctx
+// done between batches) returns the partial report and an error wrapping the
+// cause; running it again finishes the job. Other errors: ErrNilStore,
+// ErrNoClient, ErrSamePrefix, an invalid option. It is safe to run while the
+// application uses both aliases. How it works: see the package
+// documentation.
 func Migrate(ctx context.Context, old, secure *store.EncryptingStore, opts ...Option) (*MigrateReport, error) {
 	if err := checkStore(old, "old alias"); err != nil {
 		return nil, err

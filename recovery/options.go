@@ -51,8 +51,9 @@ const DefaultSamples = 10
 const MaxFailures = 1000
 
 // Option configures Migrate, Rotate or Audit. Options that do not apply to a
-// function are ignored by it.
-type Option func(*options)
+// function are ignored by it; an option that returns an error makes the
+// function return it; a nil option is ignored.
+type Option func(*options) error
 
 type options struct {
 	batch    int
@@ -61,7 +62,6 @@ type options struct {
 	prefer   Prefer
 	progress func(Progress)
 	samples  int
-	err      error
 
 	encryptInts bool // Rotate: WithEncryptPlaintextInts (rotate.go)
 
@@ -78,12 +78,12 @@ type options struct {
 func newOptions(opts []Option) (*options, error) {
 	o := &options{batch: DefaultBatchSize, samples: DefaultSamples}
 	for _, opt := range opts {
-		if opt != nil {
-			opt(o)
+		if opt == nil {
+			continue
 		}
-	}
-	if o.err != nil {
-		return nil, o.err
+		if err := opt(o); err != nil {
+			return nil, err
+		}
 	}
 	return o, nil
 }
@@ -93,12 +93,12 @@ func newOptions(opts []Option) (*options, error) {
 // round trips and more memory (about two copies of the batch's values). A
 // value that is not positive makes the function return an error.
 func WithBatchSize(n int) Option {
-	return func(o *options) {
+	return func(o *options) error {
 		if n <= 0 {
-			o.err = fmt.Errorf("recovery: batch size must be positive, got %d", n)
-			return
+			return fmt.Errorf("recovery: batch size must be positive, got %d", n)
 		}
 		o.batch = n
+		return nil
 	}
 }
 
@@ -106,7 +106,7 @@ func WithBatchSize(n int) Option {
 // and delete nothing. Their reports then count what a real run would have
 // done at that moment (Migrated: entries whose secure key does not exist yet;
 // Rotated: entries under an older key). Audit never writes anyway.
-func WithDryRun() Option { return func(o *options) { o.dryRun = true } }
+func WithDryRun() Option { return func(o *options) error { o.dryRun = true; return nil } }
 
 // WithClearOld makes Migrate delete each old entry once its encrypted copy is
 // confirmed present in the secure alias (Django's CLEAR_OLD_ENTRIES), and only
@@ -117,7 +117,7 @@ func WithDryRun() Option { return func(o *options) { o.dryRun = true } }
 // kept unless WithPrefer says which side wins. Entries that failed are never
 // deleted. Ignored by Rotate and Audit; a dry run counts conflicts and deletes
 // nothing.
-func WithClearOld() Option { return func(o *options) { o.clearOld = true } }
+func WithClearOld() Option { return func(o *options) error { o.clearOld = true; return nil } }
 
 // Prefer says which value wins when WithClearOld meets a conflict: an old
 // entry whose value differs from the one its existing secure copy holds.
@@ -171,12 +171,12 @@ func (p Prefer) String() string {
 // entry stays a conflict (or is counted as Kept) for a later run. Ignored by
 // Rotate and Audit.
 func WithPrefer(p Prefer) Option {
-	return func(o *options) {
+	return func(o *options) error {
 		if p < PreferNone || p > PreferSecure {
-			o.err = fmt.Errorf("recovery: unknown Prefer %d", int(p))
-			return
+			return fmt.Errorf("recovery: unknown Prefer %d", int(p))
 		}
 		o.prefer = p
+		return nil
 	}
 }
 
@@ -185,19 +185,21 @@ func WithPrefer(p Prefer) Option {
 // cluster, whose masters are scanned in parallel, on the goroutine scanning the
 // batch's master, one at a time. fn must not block for long: it holds up the
 // run. Cancelling the run's context from fn stops it before the next batch.
-func WithProgress(fn func(Progress)) Option { return func(o *options) { o.progress = fn } }
+func WithProgress(fn func(Progress)) Option {
+	return func(o *options) error { o.progress = fn; return nil }
+}
 
 // WithSamples sets how many sample keys per class Audit reports, how many
 // keys of plaintext integers Rotate reports, and how many kept keys Migrate
 // lists in MigrateReport.ConflictKeys. The default is DefaultSamples (10); 0
 // keeps none. A negative value makes the function return an error.
 func WithSamples(n int) Option {
-	return func(o *options) {
+	return func(o *options) error {
 		if n < 0 {
-			o.err = fmt.Errorf("recovery: sample count must not be negative, got %d", n)
-			return
+			return fmt.Errorf("recovery: sample count must not be negative, got %d", n)
 		}
 		o.samples = n
+		return nil
 	}
 }
 

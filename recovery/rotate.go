@@ -75,38 +75,23 @@ func (r *RotateReport) String() string {
 		prefix, r.Scanned, r.Rotated, r.Current, r.Undecryptable, ints, r.Conflicts, r.Vanished, r.Skipped, r.Failed, r.Duration.Round(time.Millisecond))
 }
 
-// Rotate re-encrypts with the ring's first key every entry of s that an older
-// key of the ring opened, after a new key was put first. It SCANs s's prefix
-// (every master on a cluster) and, per page, GETs the tokens in one pipeline,
-// decrypts them, and writes the re-encrypted ones with one Lua compare-and-set
-// per key: the token is replaced, its TTL kept (KEEPTTL), only if it is still
-// the one that was read, so a value the application rewrote meanwhile is never
-// replaced by the older one (Conflicts). Each token is re-sealed with
-// codec.Codec.Reseal or codec.Django.Reseal: the plaintext it decrypts is
-// encrypted again byte for byte, so the value, its Go type and its
-// serializer are kept exactly, and so is the token's timestamp, which keeps
-// the codec's max age meaningful: an entry rotated at 23 hours under a
-// 24-hour max age still expires an hour later. Entries no key opens, or too old for the max age, are counted
-// (Undecryptable) and left alone. Rotation never authenticates what was not
-// authenticated: on a Django alias, integers stored in clear are counted
-// (PlaintextInts, with sample keys) and left in clear, unless
-// WithEncryptPlaintextInts is given. It is idempotent: a second run rotates
-// nothing.
-//
-// Options: WithBatchSize, WithDryRun, WithProgress, WithSamples (sample keys
-// of plaintext integers), WithEncryptPlaintextInts. It returns ErrNilStore,
-// ErrNoClient, ErrNotFernet (s's codec must be a *codec.Codec or a *codec.Django), an invalid
-// option's error, or, when the run stops early (SCAN error, ctx done between
-// batches), the partial report with an error wrapping the cause. Per-key
-// errors are in the report. Keys outside s's scheme are never touched.
+// Rotate re-encrypts with the ring's first key every entry of s that an
+// older key of the ring opened, keeping its value, Go type, serializer, TTL
+// and Fernet timestamp (Reseal). A token rewritten meanwhile is never
+// replaced (Conflicts); entries no key opens are counted (Undecryptable) and
+// left alone; a Django alias's plaintext integers are counted
+// (PlaintextInts) and left in clear unless WithEncryptPlaintextInts. It is
+// idempotent and touches no key outside s's scheme. Options: WithBatchSize,
+// WithDryRun, WithProgress, WithSamples, WithEncryptPlaintextInts. Errors:
+// ErrNilStore, ErrNoClient, ErrNotFernet, an invalid option's, or, for a run
+// cut short, the partial report with an error wrapping the cause. Per-key
+// errors are in the report.
 //
 // On an alias with hashed names (codec.WithHashedNames), Rotate also moves
-// every entry found under an older name secret's name to the first secret's
-// name (Renamed; see renameEntries in hashnames.go): the expiry time is
-// kept, a value written meanwhile under the new name wins (Conflicts), and
-// a killed run leaves both names holding the same value until it is run
-// again. An entry whose token does not belong under its name (moved there
-// from another name) is Undecryptable and left alone.
+// each entry found under an older name secret's name to the first secret's
+// name (Renamed), keeping its expiry time; a value written meanwhile under
+// the new name wins (Conflicts). An entry whose token does not belong under
+// its name is Undecryptable and left alone.
 func Rotate(ctx context.Context, s *store.EncryptingStore, opts ...Option) (*RotateReport, error) {
 	j, err := newJob("rotate", opts)
 	if err != nil {
@@ -184,7 +169,9 @@ type rotEntry struct {
 // that was read, TTL kept. Django still reads them (django-redis-secure
 // decrypts every non-integer value). Ignored by Migrate and Audit, and on a
 // native alias, which has no plaintext integers.
-func WithEncryptPlaintextInts() Option { return func(o *options) { o.encryptInts = true } }
+func WithEncryptPlaintextInts() Option {
+	return func(o *options) error { o.encryptInts = true; return nil }
+}
 
 func (r *rotation) batch(ctx context.Context, keys []string) {
 	es := make([]rotEntry, len(keys))

@@ -82,30 +82,39 @@ func (s *EncryptingStore) CASStats() (attempts, retries uint64) {
 	return s.api.casOps.Load(), s.api.retries.Load()
 }
 
-// CallOption changes one call of the Django cache API.
-type CallOption func(*callOptions)
+// CallOption changes one call of the Django cache API. An option that
+// returns an error makes the call return it; a nil option is ignored.
+type CallOption func(*callOptions) error
 
 type callOptions struct {
 	version    int
 	hasVersion bool
 	create     bool
+	err        error // the first option's error; redisKey and scanPattern return it
 }
 
 // AtVersion makes the call use version v of the key instead of the key
 // scheme's default (Django's version= argument).
 func AtVersion(v int) CallOption {
-	return func(o *callOptions) { o.version, o.hasVersion = v, true }
+	return func(o *callOptions) error { o.version, o.hasVersion = v, true; return nil }
 }
 
 // CreateMissing makes Incr and Decr create a missing key with the delta as
 // its value (django-redis's ignore_key_check=True), with the store's default
 // expiration, instead of returning ErrKeyMissing.
-func CreateMissing() CallOption { return func(o *callOptions) { o.create = true } }
+func CreateMissing() CallOption { return func(o *callOptions) error { o.create = true; return nil } }
 
+// applyCallOptions applies opts; the first error is kept in o.err.
 func applyCallOptions(opts []CallOption) callOptions {
 	var o callOptions
 	for _, opt := range opts {
-		opt(&o)
+		if opt == nil {
+			continue
+		}
+		if err := opt(&o); err != nil {
+			o.err = err
+			break
+		}
 	}
 	return o
 }
@@ -123,6 +132,9 @@ func (s *EncryptingStore) version(o callOptions) int {
 func (s *EncryptingStore) redisKey(key string, o callOptions) (string, error) {
 	if s.client == nil {
 		return "", ErrNotSupported
+	}
+	if o.err != nil {
+		return "", o.err
 	}
 	return s.keys.KeyVersion(key, s.version(o)), nil
 }

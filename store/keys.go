@@ -96,6 +96,9 @@ func (s *EncryptingStore) matchPattern(pattern string, v int) string {
 // the call's version, whose logical keys match pattern, and those logical
 // keys, node by node (every master of a cluster), on the calling goroutine.
 func (s *EncryptingStore) scanPattern(ctx context.Context, pattern string, o callOptions, fn func(ctx context.Context, node Rediser, sks, keys []string) error) error {
+	if o.err != nil {
+		return o.err
+	}
 	v := s.version(o)
 	match := s.matchPattern(pattern, v)
 	nodes, err := s.nodes(ctx)

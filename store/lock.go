@@ -30,8 +30,9 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0`)
 
-// LockOption configures one Lock call.
-type LockOption func(*lockOptions)
+// LockOption configures one Lock call. An option that returns an error makes
+// Lock return it; a nil option is ignored.
+type LockOption func(*lockOptions) error
 
 type lockOptions struct {
 	wait     time.Duration
@@ -41,18 +42,27 @@ type lockOptions struct {
 
 // LockWait bounds how long Lock waits for a lock held by someone else
 // (django-redis's blocking_timeout); 0 tries once. Without it Lock waits until
-// ctx is done.
+// ctx is done. A negative d is an error.
 func LockWait(d time.Duration) LockOption {
-	return func(o *lockOptions) { o.wait, o.hasWait = max(d, 0), true }
+	return func(o *lockOptions) error {
+		if d < 0 {
+			return fmt.Errorf("store: negative lock wait %v", d)
+		}
+		o.wait, o.hasWait = d, true
+		return nil
+	}
 }
 
 // LockRetryInterval sets the pause between two attempts of a waiting Lock
-// (django-redis's sleep), jittered by up to half of it. The default is 50 ms.
+// (django-redis's sleep), jittered by up to half of it. The default is 50 ms;
+// a d that is not positive is an error.
 func LockRetryInterval(d time.Duration) LockOption {
-	return func(o *lockOptions) {
-		if d > 0 {
-			o.interval = d
+	return func(o *lockOptions) error {
+		if d <= 0 {
+			return fmt.Errorf("store: lock retry interval must be positive, got %v", d)
 		}
+		o.interval = d
+		return nil
 	}
 }
 
@@ -106,7 +116,12 @@ func (s *EncryptingStore) Lock(ctx context.Context, name string, ttl time.Durati
 	}
 	o := lockOptions{interval: 50 * time.Millisecond}
 	for _, opt := range opts {
-		opt(&o)
+		if opt == nil {
+			continue
+		}
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
 	}
 	var b [16]byte
 	if _, err := rand.Read(b[:]); err != nil {

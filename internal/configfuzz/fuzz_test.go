@@ -31,6 +31,14 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte(`{"CACHES": {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://h:1/0"}}}`))
 	f.Add([]byte("caches: {\"\\e[2K\": {backend: redis}}"))
 	f.Add([]byte(`&a [*a, *a]`))
+	f.Add([]byte("caches:\n  default:\n    Backend: redis\n    locaton: [\"redis://h\"]\n    options: {secret_key: x, version: -1}\n"))
+	f.Add([]byte(`{"CACHES": {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://h", "KEY_PREFIX": "a",
+		"OPTIONS": {"REDIS_SECRET_KEYS": "x", "DATA_RECOVERY": {"OLD_CACHE_NAME": "default", "OLD_KEY_PREFIX": "a"}}}}}`))
+	f.Add([]byte(`caches: {default: {backend: redissentinel, location: "redis://s:pw@h:26379/1?master_name=m&addr=h2:26379&password=p", options: {secret_keys: [` + cfgKey1 + `]}}}`))
+	f.Add([]byte(`{"CACHES": {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://u:p@mymaster/0",
+		"OPTIONS": {"CLIENT_CLASS": "django_redis.client.SentinelClient", "SENTINELS": [["h", 26379], ["::1", "1"]],
+		"SENTINEL_KWARGS": {"password": "p"}, "REDIS_SECRET_KEY": "` + cfgKey1 + `",
+		"SERIALIZER": "secure_redis.serializer.pickle.PickleSerializer"}}}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		lookup := secureredis.WithLookupEnv(func(string) (string, bool) { return cfgKey1, true })
 		cfg, err := secureredis.ParseConfig(data, lookup)

@@ -27,12 +27,20 @@ type clusterOptions struct {
 }
 
 // ClusterOption configures StartCluster.
-type ClusterOption func(*clusterOptions)
+type ClusterOption func(*clusterOptions) error
 
 // WithReplicas sets the number of replicas per master. The default is 1
 // (three masters, three replicas); 0 makes a cluster of three masters alone,
-// which cannot fail over.
-func WithReplicas(n int) ClusterOption { return func(o *clusterOptions) { o.replicas = n } }
+// which cannot fail over. A negative n is an error (StartCluster fails).
+func WithReplicas(n int) ClusterOption {
+	return func(o *clusterOptions) error {
+		if n < 0 {
+			return fmt.Errorf("redistest: negative replica count %d", n)
+		}
+		o.replicas = n
+		return nil
+	}
+}
 
 // clusterTimeout bounds the start of a cluster and each wait on it.
 const clusterTimeout = 30 * time.Second
@@ -48,7 +56,9 @@ func StartCluster(tb testing.TB, opts ...ClusterOption) *Cluster {
 	tb.Helper()
 	o := clusterOptions{replicas: 1}
 	for _, opt := range opts {
-		opt(&o)
+		if err := opt(&o); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	cli, err := exec.LookPath("redis-cli")
 	if err != nil {
