@@ -169,6 +169,8 @@ func (p *parser) djangoOptions(options *yaml.Node, optionsPath string, cc *Cache
 			cc.Options.DataRecovery, err = p.dataRecovery(v, path, djangoRecoveryFields)
 		case "MAX_AGE":
 			cc.Options.MaxAge, err = p.duration(v, path)
+		case "LOCAL_TIER":
+			cc.Options.LocalTier, err = p.localTier(v, path, djangoLocalTierFields)
 		case "BINDING_CONTEXT":
 			cc.Options.BindingContext, err = p.string(v, path)
 		case "SOCKET_CONNECT_TIMEOUT":

@@ -54,6 +54,8 @@ func (p *parser) nativeCache(n *yaml.Node, path string) (CacheConfig, error) {
 					cc.Options.Compressor, err = p.string(v, path)
 				case "max_age":
 					cc.Options.MaxAge, err = p.duration(v, path)
+				case "local_tier":
+					cc.Options.LocalTier, err = p.localTier(v, path, nativeLocalTierFields)
 				case "binding_context":
 					cc.Options.BindingContext, err = p.string(v, path)
 				case "connect_timeout":

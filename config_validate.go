@@ -204,5 +204,5 @@ func (c *Config) validateAlias(name string, secure bool) []*ConfigError {
 			add(dp+"old_format", "unknown format (want raw, gocache or go-redis-cache, or none for the old alias's own serializer)")
 		}
 	}
-	return errs
+	return append(errs, cc.validateLocalTier(p)...)
 }

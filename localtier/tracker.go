@@ -135,6 +135,9 @@ func (t *tracker) connect() (*redis.PubSub, error) {
 	if err := t.sameServer(); err != nil {
 		return ps, err
 	}
+	if err := t.ctx.Err(); err != nil {
+		return ps, err // closed meanwhile
+	}
 	t.mu.Lock()
 	t.ps = ps
 	t.mu.Unlock()
@@ -285,11 +288,14 @@ func (t *tracker) sync(ctx context.Context) error {
 
 func (t *tracker) close() {
 	t.cancel()
+	// Never close the pubsub under t.mu: onConnect takes t.mu while go-redis
+	// holds the pubsub's own lock to dial.
 	t.mu.Lock()
-	if t.ps != nil {
-		_ = t.ps.Close()
-	}
+	ps := t.ps
 	t.mu.Unlock()
+	if ps != nil {
+		_ = ps.Close()
+	}
 	<-t.done
 	_ = t.track.Close()
 }
