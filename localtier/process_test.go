@@ -5,9 +5,15 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/eko/gocache/lib/v4/cache"
+	gocachego "github.com/eko/gocache/store/go_cache/v4"
+	gocache "github.com/patrickmn/go-cache"
 
 	"github.com/secureredis/secureredis/internal/redistest"
 	"github.com/secureredis/secureredis/internal/testkit"
+	"github.com/secureredis/secureredis/store"
 )
 
 // The guarantee under test, for two processes A and B sharing one Redis: once
@@ -226,5 +232,30 @@ func TestRevocation(t *testing.T) {
 	}
 	if s := a.tier.Stats(); s.Hits == 0 {
 		t.Fatalf("A never served a session from memory: %+v", s)
+	}
+}
+
+// The problem the tier solves, as a control for the rounds above: gocache's
+// chain of a plain in-memory store over the encrypting store keeps serving
+// A's old value after B's acknowledged write, which round would report.
+func TestIncoherentChainIsStale(t *testing.T) {
+	srv := redistest.Start(t)
+	b := startChild(t, envAddr+"="+srv.Addr)
+	remote, err := store.NewRedis(srv.Client(t, 0), testkit.Codec(t), testkit.Keys(t, prefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := gocachego.NewGoCache(gocache.New(time.Hour, time.Hour))
+	chain := cache.NewChain[any](cache.New[any](mem), cache.New[any](remote))
+	ctx := t.Context()
+	b.do(t, "set k old")
+	if v, err := chain.Get(ctx, "k"); err != nil || v != "old" {
+		t.Fatalf("chain get = %v, %v", v, err)
+	}
+	// The chain fills the memory store asynchronously.
+	testkit.Eventually(t, func() bool { _, err := mem.Get(ctx, "k"); return err == nil }, "the chain never filled its memory store")
+	b.do(t, "set k new")
+	if v, _ := chain.Get(ctx, "k"); v != "old" {
+		t.Fatalf("chain get = %v: the incoherent chain was expected to serve the old value", v)
 	}
 }
