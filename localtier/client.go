@@ -144,6 +144,11 @@ func (c *Client) Get(ctx context.Context, key string) *redis.StringCmd {
 // once: nothing is served from memory then.
 func (c *Client) Sync(ctx context.Context) error { return c.tr.sync(ctx) }
 
+// TrackingErr returns why the last tracking connection was lost or could not
+// be made (an ACL that refuses CLIENT TRACKING or SUBSCRIBE, an unreachable
+// server), or nil. While tracking is down every read goes to Redis.
+func (c *Client) TrackingErr() error { return c.tr.err() }
+
 // Flush empties the tier. Tracking carries on.
 func (c *Client) Flush() { c.cache.flush() }
 

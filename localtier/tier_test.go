@@ -244,3 +244,27 @@ func TestChain(t *testing.T) {
 		t.Fatalf("chain get after B's write = %v", v)
 	}
 }
+
+// A user the server does not allow CLIENT TRACKING gets no tier: every read
+// goes to Redis, and TrackingErr says why.
+func TestTrackingRefused(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := t.Context()
+	admin := srv.Client(t, 0)
+	if err := admin.Do(ctx, "ACL", "SETUSER", "limited", "on", ">pw", "~*", "&*", "+@all", "-client").Err(); err != nil {
+		t.Fatal(err)
+	}
+	limited := redis.NewClient(&redis.Options{Addr: srv.Addr, Username: "limited", Password: "pw"})
+	t.Cleanup(func() { _ = limited.Close() })
+	a := newInstance(t, limited)
+	testkit.Eventually(t, func() bool { return a.tier.TrackingErr() != nil }, "no tracking error")
+	_ = a.st.Set(ctx, "k", "v")
+	for range 3 {
+		if v, err := a.get(ctx, "k"); err != nil || v != "v" {
+			t.Fatalf("get = %q, %v", v, err)
+		}
+	}
+	if s := a.tier.Stats(); s.Hits != 0 || s.Tracking {
+		t.Fatalf("stats = %+v: served from memory without tracking", s)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -38,6 +39,8 @@ type tracker struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	done   chan struct{}
+
+	conns atomic.Uint64 // tracking connections made, go-redis's own reconnections included
 
 	mu      sync.Mutex
 	ps      *redis.PubSub
@@ -93,6 +96,12 @@ func (t *tracker) onConnect(ctx context.Context, cn *redis.Conn) error {
 	t.mu.Lock()
 	t.runID = runID(info)
 	t.mu.Unlock()
+	// A new connection, perhaps go-redis's own reconnection of a pubsub
+	// whose old connection lost invalidations: trust nothing until connect
+	// (which serve returns to when it sees the count change) trusts again.
+	untrusted := false
+	t.cache.setTrusted(&untrusted)
+	t.conns.Add(1)
 	return nil
 }
 
@@ -146,8 +155,13 @@ func (t *tracker) connect() (*redis.PubSub, error) {
 	return ps, nil
 }
 
+// errReconnected is why serve gives up a pubsub that go-redis reconnected
+// on its own: invalidations may have been lost in between.
+var errReconnected = errors.New("localtier: the tracking connection was replaced")
+
 // serve applies invalidations until the tracking connection fails.
 func (t *tracker) serve(ps *redis.PubSub) error {
+	conns := t.conns.Load()
 	lastHealth := time.Now()
 	pinged := false
 	for {
@@ -172,6 +186,9 @@ func (t *tracker) serve(ps *redis.PubSub) error {
 			// A NULL invalidation (FLUSHALL, FLUSHDB) is an error to
 			// go-redis's pubsub reader: flushing is what it asks for.
 			return err
+		}
+		if t.conns.Load() != conns {
+			return errReconnected
 		}
 		if time.Since(lastHealth) < t.interval {
 			continue
@@ -240,6 +257,13 @@ func (t *tracker) sameServer() error {
 		return errFailover
 	}
 	return nil
+}
+
+// err returns why the last tracking connection was lost, or nil.
+func (t *tracker) err() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.lastErr
 }
 
 // sync sends a numbered PING on the tracking connection and waits for its
