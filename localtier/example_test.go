@@ -17,28 +17,39 @@ import (
 // through it, and localtier.NewStore is the form for gocache's chain. (Not
 // run: it needs a Redis server.)
 func ExampleNew() {
-	ctx := context.Background()
 	ring, _ := codec.NewKeyRing(os.Getenv("REDIS_SECRET_KEY"))
 	c, _ := codec.New(ring)
 	keys, _ := codec.NewKeyScheme("app1:secure")
-	client := redis.NewClient(&redis.Options{Addr: "localhost:6380"})
-	tier, err := localtier.New(client, keys.Prefix()+":", localtier.WithMaxEntries(50_000))
+	redisClient := redis.NewClient(&redis.Options{Addr: "localhost:6380"})
+	if err := serve(context.Background(), redisClient, c, keys); err != nil {
+		fmt.Println(err)
+	}
+}
+
+// serve is the README's local tier block.
+func serve(ctx context.Context, redisClient *redis.Client, c *codec.Codec, keys *codec.KeyScheme) error {
+	tier, err := localtier.New(redisClient, keys.Prefix()+":") // *redis.Client: single node or Sentinel
 	if err != nil {
-		panic(err)
+		return err
 	}
 	defer tier.Close()
-	s, err := store.NewRedis(tier, c, keys)
+	s, err := store.NewRedis(tier, c, keys) // Get served from memory when it can, MAC checked every time
 	if err != nil {
-		panic(err)
+		return err
 	}
-	chained, err := localtier.NewStore(s)
+	chained, err := localtier.NewStore(s) // GetWithTTL too, for cache.NewChain
 	if err != nil {
-		panic(err)
+		return err
 	}
 	sessions := cache.NewChain[any](cache.New[any](chained))
-	_ = sessions.Set(ctx, "session:abc", "user42")
+	if err := sessions.Set(ctx, "session:abc", "user42"); err != nil {
+		return err
+	}
 	// A read that must see another instance's logout: Sync first.
-	_ = tier.Sync(ctx)
+	if err := tier.Sync(ctx); err != nil {
+		return err
+	}
 	v, err := sessions.Get(ctx, "session:abc")
 	fmt.Println(v, err, tier.Stats().Hits)
+	return err
 }
