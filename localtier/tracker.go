@@ -99,9 +99,9 @@ func (t *tracker) onConnect(ctx context.Context, cn *redis.Conn) error {
 	// A new connection, perhaps go-redis's own reconnection of a pubsub
 	// whose old connection lost invalidations: trust nothing until connect
 	// (which serve returns to when it sees the count change) trusts again.
+	t.conns.Add(1)
 	untrusted := false
 	t.cache.setTrusted(&untrusted)
-	t.conns.Add(1)
 	return nil
 }
 
@@ -110,10 +110,10 @@ func (t *tracker) run() {
 	defer close(t.done)
 	backoff := 10 * time.Millisecond
 	for t.ctx.Err() == nil {
-		ps, err := t.connect()
+		ps, conns, err := t.connect()
 		if err == nil {
 			backoff = 10 * time.Millisecond
-			err = t.serve(ps)
+			err = t.serve(ps, conns)
 		}
 		t.lost(ps, err)
 		select {
@@ -126,33 +126,40 @@ func (t *tracker) run() {
 
 // connect subscribes a new tracking connection and, once Redis confirms the
 // subscription (tracking is then on: onConnect ran first) and the data
-// connections reach the same server, trusts the cache.
-func (t *tracker) connect() (*redis.PubSub, error) {
+// connections reach the same server, trusts the cache. It returns the count
+// of tracking connections made so far, which serve watches.
+func (t *tracker) connect() (*redis.PubSub, uint64, error) {
 	ps := t.track.Subscribe(t.ctx)
 	if err := ps.Subscribe(t.ctx, invalidateChannel); err != nil {
-		return ps, err
+		return ps, 0, err
 	}
 	for {
 		msg, err := ps.ReceiveTimeout(t.ctx, 4*t.interval)
 		if err != nil {
-			return ps, err
+			return ps, 0, err
 		}
 		if s, ok := msg.(*redis.Subscription); ok && s.Kind == "subscribe" && s.Channel == invalidateChannel {
 			break
 		}
 	}
+	conns := t.conns.Load()
 	if err := t.sameServer(); err != nil {
-		return ps, err
+		return ps, 0, err
 	}
 	if err := t.ctx.Err(); err != nil {
-		return ps, err // closed meanwhile
+		return ps, 0, err // closed meanwhile
 	}
 	t.mu.Lock()
 	t.ps = ps
 	t.mu.Unlock()
 	trusted := true
 	t.cache.setTrusted(&trusted)
-	return ps, nil
+	// A reconnection (onConnect) that ran before the line above could not
+	// untrust it: give this pubsub up then.
+	if t.conns.Load() != conns {
+		return ps, 0, errReconnected
+	}
+	return ps, conns, nil
 }
 
 // errReconnected is why serve gives up a pubsub that go-redis reconnected
@@ -160,8 +167,7 @@ func (t *tracker) connect() (*redis.PubSub, error) {
 var errReconnected = errors.New("localtier: the tracking connection was replaced")
 
 // serve applies invalidations until the tracking connection fails.
-func (t *tracker) serve(ps *redis.PubSub) error {
-	conns := t.conns.Load()
+func (t *tracker) serve(ps *redis.PubSub, conns uint64) error {
 	lastHealth := time.Now()
 	pinged := false
 	for {
