@@ -43,7 +43,7 @@ func (s *Store) Tier() *Client { return s.tier }
 // GetWithTTL. Errors and value types are the EncryptingStore's.
 func (s *Store) GetWithTTL(ctx context.Context, key any) (any, time.Duration, error) {
 	k, ok := key.(string)
-	if !ok {
+	if !ok || !s.tier.cache.isTrusted() {
 		return s.EncryptingStore.GetWithTTL(ctx, key)
 	}
 	v, err := s.Get(ctx, k)
