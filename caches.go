@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/secureredis/secureredis/codec"
+	"github.com/secureredis/secureredis/localtier"
 	"github.com/secureredis/secureredis/store"
 )
 
@@ -51,6 +52,7 @@ type alias struct {
 	// recoveryClient is the old alias's client when the alias has data
 	// recovery (nil for a memory old alias).
 	recoveryClient redis.UniversalClient
+	tier           *localtier.Client // options.local_tier (config_localtier.go)
 }
 
 // Open validates cfg and opens every alias except external ones: one go-redis
@@ -124,7 +126,7 @@ func (c *Caches) open(ctx context.Context) error {
 		if a.codec, err = newCodec(cc); err != nil {
 			return fmt.Errorf("secureredis: caches.%s: %w", name, err)
 		}
-		if a.store, err = a.newStore(cc.KeyPrefix, cc.Version, cc.Timeout); err != nil {
+		if a.store, err = a.newMainStore(cc); err != nil {
 			return fmt.Errorf("secureredis: caches.%s: %w", name, err)
 		}
 		c.aliases[name] = a
@@ -292,6 +294,9 @@ func (c *Caches) Close() error {
 		return c.closeErr
 	}
 	c.closed = true
+	for _, a := range c.aliases {
+		a.closeTier()
+	}
 	var errs []error
 	for _, client := range c.clients {
 		if err := client.Close(); err != nil {

@@ -259,6 +259,9 @@ type CacheOptions struct {
 	// location's write_timeout query option, else DefaultWriteTimeout (3s).
 	// At most MaxNetworkTimeout.
 	WriteTimeout time.Duration
+	// LocalTier, when set, puts an in-memory tier of tokens in front of the
+	// alias, kept coherent by Redis (config_localtier.go); nil for none.
+	LocalTier *LocalTierConfig
 }
 
 // Defaults and bound of the network timeouts of CacheOptions: go-redis's own
@@ -341,6 +344,10 @@ func (c *Config) clone() *Config {
 		if cc.Options.DB != nil {
 			db := *cc.Options.DB
 			cc.Options.DB = &db
+		}
+		if cc.Options.LocalTier != nil {
+			lt := *cc.Options.LocalTier
+			cc.Options.LocalTier = &lt
 		}
 		if cc.Options.DataRecovery != nil {
 			dr := *cc.Options.DataRecovery

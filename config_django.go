@@ -93,7 +93,7 @@ var (
 // djangoOptionFields returns the OPTIONS fields read or ignored.
 func djangoOptionFields() []string {
 	out := []string{"REDIS_SECRET_KEY", "SERIALIZER", "CLIENT_CLASS", "DB", "DATA_RECOVERY", "MAX_AGE", "BINDING_CONTEXT",
-		"SOCKET_CONNECT_TIMEOUT", "SOCKET_TIMEOUT", "MAX_DECOMPRESSED_SIZE", "COMPRESSOR", "SENTINELS", "SENTINEL_KWARGS", "CONNECTION_FACTORY"}
+		"SOCKET_CONNECT_TIMEOUT", "SOCKET_TIMEOUT", "MAX_DECOMPRESSED_SIZE", "COMPRESSOR", "SENTINELS", "SENTINEL_KWARGS", "CONNECTION_FACTORY", "LOCAL_TIER"}
 	for k := range djangoIgnored {
 		out = append(out, k)
 	}
@@ -206,6 +206,8 @@ func (p *parser) djangoOptions(options *yaml.Node, optionsPath string, cc *Cache
 			cc.Options.DataRecovery, err = p.dataRecovery(v, path, djangoRecoveryFields)
 		case "MAX_AGE":
 			cc.Options.MaxAge, err = p.duration(v, path)
+		case "LOCAL_TIER":
+			cc.Options.LocalTier, err = p.localTier(v, path, djangoLocalTierFields)
 		case "BINDING_CONTEXT":
 			cc.Options.BindingContext, err = p.string(v, path)
 		case "SOCKET_CONNECT_TIMEOUT":

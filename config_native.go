@@ -58,6 +58,8 @@ func (p *parser) nativeCache(n *yaml.Node, path string) (CacheConfig, error) {
 					cc.Options.Compressor, err = p.string(v, path)
 				case "max_age":
 					cc.Options.MaxAge, err = p.duration(v, path)
+				case "local_tier":
+					cc.Options.LocalTier, err = p.localTier(v, path, nativeLocalTierFields)
 				case "binding_context":
 					cc.Options.BindingContext, err = p.string(v, path)
 				case "connect_timeout":
@@ -92,7 +94,8 @@ var (
 	nativeTopFields    = []string{"secure_cache", "caches"}
 	nativeAliasFields  = []string{"backend", "location", "key_prefix", "version", "timeout", "options"}
 	nativeOptionFields = []string{"secret_keys", "serializer", "db", "data_recovery", "compressor", "max_age",
-		"binding_context", "connect_timeout", "read_timeout", "write_timeout", "max_decompressed_size"}
+		"binding_context", "connect_timeout", "read_timeout", "write_timeout", "max_decompressed_size",
+		"hashed_names", "name_secrets", "local_tier"}
 )
 
 // recoveryFields names the fields of data_recovery in one form of the file.

@@ -191,7 +191,7 @@ func (cc *CacheConfig) validateOptions(p string, hasKeys bool) []*ConfigError {
 			add("options.max_decompressed_size", "out of range (1 byte to 1 GiB)")
 		}
 	}
-	return errs
+	return append(errs, cc.validateLocalTier(p)...)
 }
 
 // validateRecovery checks an alias's data_recovery; p is the alias's path.
