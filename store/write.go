@@ -8,7 +8,10 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-func (s *EncryptingStore) encode(key any, value any, options []gocachestore.Option) (sk string, tok []byte, o *gocachestore.Options, err error) {
+// encode checks key, value and options and returns the storage key and the
+// token, appended to dst when dst is not nil and the codec appends
+// (tokenbuf.go).
+func (s *EncryptingStore) encode(dst []byte, key any, value any, options []gocachestore.Option) (sk string, tok []byte, o *gocachestore.Options, err error) {
 	k, err := keyString(key)
 	if err != nil {
 		return "", nil, nil, err
@@ -23,7 +26,7 @@ func (s *EncryptingStore) encode(key any, value any, options []gocachestore.Opti
 		return "", nil, nil, ErrTagsUnsafe
 	}
 	sk = s.keys.Key(k)
-	tok, err = s.encodeValue(sk, value) // typed.go
+	tok, err = s.encodeValue(dst, sk, value) // typed.go
 	if err != nil {
 		return "", nil, nil, err
 	}
@@ -38,7 +41,13 @@ func (s *EncryptingStore) encode(key any, value any, options []gocachestore.Opti
 // ErrInvalidExpiration, an error wrapping codec.ErrUnsupportedValue, or the
 // Redis error (the value's, else the tags' wrapped).
 func (s *EncryptingStore) Set(ctx context.Context, key any, value any, options ...gocachestore.Option) error {
-	sk, tok, o, err := s.encode(key, value, options)
+	bp := s.writeBuffer() // nil unless the token may be pooled
+	var dst []byte
+	if bp != nil {
+		dst = *bp
+	}
+	sk, tok, o, err := s.encode(dst, key, value, options)
+	defer releaseToken(bp, tok)
 	if err != nil {
 		return err
 	}
@@ -70,7 +79,7 @@ func (s *EncryptingStore) Set(ctx context.Context, key any, value any, options .
 // implements gocache's SetIfNotExistsStore, and otherwise returns an error
 // wrapping gocache's store.ErrNotSupported.
 func (s *EncryptingStore) SetIfNotExists(ctx context.Context, key any, value any, options ...gocachestore.Option) (bool, error) {
-	sk, tok, o, err := s.encode(key, value, options)
+	sk, tok, o, err := s.encode(nil, key, value, options)
 	if err != nil {
 		return false, err
 	}
