@@ -39,7 +39,10 @@ func (s *EncryptingStore) encode(dst []byte, key any, value any, options []gocac
 // (store.WithTags) are kept in sets under the store's prefix, written in the
 // same pipeline as the value. It returns ErrInvalidKey, ErrNilValue,
 // ErrInvalidExpiration, an error wrapping codec.ErrUnsupportedValue, or the
-// Redis error (the value's, else the tags' wrapped).
+// Redis error (the value's, else the tags' wrapped). With *codec.Codec and
+// go-redis's own clients the token is built in a pooled buffer that is
+// reused once Set returns (go-redis has written it by then): a go-redis hook
+// that keeps a command's arguments past its return must copy them.
 func (s *EncryptingStore) Set(ctx context.Context, key any, value any, options ...gocachestore.Option) error {
 	bp := s.writeBuffer() // nil unless the token may be pooled
 	var dst []byte
