@@ -95,9 +95,17 @@ func (c *Codec) Serializer() Serializer { return c.serializer }
 // value is encoded by the serializer (msgpack nil) and decodes as nil.
 // Errors wrap ErrUnsupportedValue.
 func (c *Codec) Encode(storageKey string, value any) ([]byte, error) {
+	return c.AppendEncode(nil, storageKey, value)
+}
+
+// AppendEncode is Encode appending the token to dst (growing it if it is too
+// small) and returning the extended slice, so that a caller can write tokens
+// into a buffer it reuses: store.EncryptingStore does, for a Set. On error
+// it returns nil.
+func (c *Codec) AppendEncode(dst []byte, storageKey string, value any) ([]byte, error) {
 	bp := plaintextPool.Get().(*[]byte)
 	p, err := c.appendEnvelope((*bp)[:0], storageKey, value)
-	return c.sealPooled(bp, p, err)
+	return c.sealPooled(dst, bp, p, err)
 }
 
 // Decode returns the value of a token read from storageKey. Every failure is

@@ -127,7 +127,7 @@ func (d *Django) Compressor() Compressor { return d.compressor }
 func (d *Django) Encode(_ string, value any) ([]byte, error) {
 	bp := plaintextPool.Get().(*[]byte)
 	p, err := AppendPickle((*bp)[:0], value)
-	tok, err := d.sealPooled(bp, p, err)
+	tok, err := d.sealPooled(nil, bp, p, err)
 	if err != nil || d.compressor == nil {
 		return tok, err
 	}

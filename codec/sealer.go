@@ -54,15 +54,15 @@ func (s *sealer) fresh(signed time.Time) bool {
 // plaintextPool holds the buffers plaintexts are built in before encryption.
 var plaintextPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
-// sealPooled encrypts p, built in the pooled buffer bp (or returns err, the
-// building error), at the current time, then wipes p and returns bp to the
-// pool.
-func (s *sealer) sealPooled(bp *[]byte, p []byte, err error) ([]byte, error) {
+// sealPooled appends to dst the token of p, built in the pooled buffer bp (or
+// returns err, the building error), made at the current time, then wipes p
+// and returns bp to the pool. A nil dst gets a token of its own.
+func (s *sealer) sealPooled(dst []byte, bp *[]byte, p []byte, err error) ([]byte, error) {
 	if err != nil {
 		plaintextPool.Put(bp)
 		return nil, err
 	}
-	tok, err := s.ring.seal(p, s.now(), s.random)
+	tok, err := s.ring.appendSeal(dst, p, s.now(), s.random)
 	clear(p) // the pooled buffer held plaintext
 	if cap(p) <= 1<<20 {
 		*bp = p[:0]
@@ -76,7 +76,7 @@ func (s *sealer) sealPooled(bp *[]byte, p []byte, err error) ([]byte, error) {
 
 // reseal encrypts plain again with the first key, at the time signed.
 func (s *sealer) reseal(plain []byte, signed time.Time) ([]byte, error) {
-	tok, err := s.ring.seal(plain, signed, s.random)
+	tok, err := s.ring.appendSeal(nil, plain, signed, s.random)
 	if err != nil {
 		return nil, fmt.Errorf("codec: encrypt: %w", err)
 	}

@@ -44,7 +44,7 @@ func (c *Codec) EncodeTyped(storageKey string, value any) ([]byte, error) {
 	bp := plaintextPool.Get().(*[]byte)
 	p := c.appendHeader((*bp)[:0], kind, storageKey, len(b))
 	p = append(p, b...)
-	return c.sealPooled(bp, p, nil)
+	return c.sealPooled(nil, bp, p, nil)
 }
 
 // DecodeInto decodes a token read from storageKey into dst, a non-nil

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -120,7 +121,11 @@ func (s *EncryptingStore) getMany(ctx context.Context, keys []string, mode batch
 		sks[i] = s.keys.Key(k)
 	}
 	toks := make([][]byte, len(keys))
-	s.fetchMany(ctx, mode, sks, toks, res)
+	// The tokens are copied into one buffer, pooled when the codec does not
+	// keep them (tokenbuf.go), and released once every one is decoded.
+	bp := s.readBatchBuffer()
+	buf := s.fetchMany(ctx, mode, sks, toks, res, bp)
+	defer releaseBatch(bp, buf)
 	if s.keys.Secrets() > 1 {
 		s.fetchOlder(ctx, keys, sks, toks, res) // hashnames.go
 	}
@@ -158,8 +163,10 @@ func (s *EncryptingStore) getMany(ctx context.Context, keys []string, mode batch
 }
 
 // fetchMany reads the tokens of storage keys sks into toks; a miss leaves
-// toks[i] nil with res[i].Err = errMiss, a failure sets res[i].Err.
-func (s *EncryptingStore) fetchMany(ctx context.Context, mode batchMode, sks []string, toks [][]byte, res []Result) {
+// toks[i] nil with res[i].Err = errMiss, a failure sets res[i].Err. The
+// tokens of MGET replies are copied into one buffer, *bp's when bp is not
+// nil, which it returns.
+func (s *EncryptingStore) fetchMany(ctx context.Context, mode batchMode, sks []string, toks [][]byte, res []Result, bp *[]byte) []byte {
 	if mode == modeKeys {
 		cmds := make([]*redis.StringCmd, len(sks))
 		_, _ = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -171,7 +178,7 @@ func (s *EncryptingStore) fetchMany(ctx context.Context, mode batchMode, sks []s
 		for i, c := range cmds {
 			fromGet(c, i, toks, res)
 		}
-		return
+		return nil
 	}
 	groups := s.groups(mode, sks)
 	cmds := make([]*redis.SliceCmd, len(groups))
@@ -209,7 +216,12 @@ func (s *EncryptingStore) fetchMany(ctx context.Context, mode batchMode, sks []s
 			}
 		}
 	}
-	buf := make([]byte, 0, total)
+	var buf []byte
+	if bp != nil {
+		buf = slices.Grow((*bp)[:0], total) // never grown below: toks point into it
+	} else {
+		buf = make([]byte, 0, total)
+	}
 	var absent []int // MGET's nil: a missing key, or one of another type
 	for g, idx := range groups {
 		if cmds[g] == nil {
@@ -233,6 +245,7 @@ func (s *EncryptingStore) fetchMany(ctx context.Context, mode batchMode, sks []s
 		}
 	}
 	s.recheckAbsent(ctx, sks, absent, toks, res)
+	return buf
 }
 
 // recheckAbsent sends a GET for each key MGET reported absent, in one more

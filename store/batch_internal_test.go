@@ -5,12 +5,14 @@ import (
 	"testing"
 
 	"github.com/secureredis/secureredis/codec"
+	"github.com/secureredis/secureredis/internal/cputime"
 	"github.com/secureredis/secureredis/internal/parallel"
 )
 
 // BenchmarkDecodeMany measures decoding n 1 KiB tokens on the calling
-// goroutine (workers=1) and split over two goroutines (workers=2), to choose
-// parallel.MinPerWorker: splitting pays once n/2 entries outweigh the hand-off.
+// goroutine (workers=1) and split over two or three goroutines, to choose
+// parallel.MinPerWorker: splitting pays once n/workers entries outweigh the
+// hand-off. cpu-ns/op is the process's CPU time per batch.
 func BenchmarkDecodeMany(b *testing.B) {
 	ring, err := codec.NewKeyRing("cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=")
 	if err != nil {
@@ -21,7 +23,7 @@ func BenchmarkDecodeMany(b *testing.B) {
 		b.Fatal(err)
 	}
 	value := make([]byte, 1024)
-	for _, n := range []int{2, 4, 8, 16, 32, 64, 128} {
+	for _, n := range []int{2, 4, 8, 16, 32, 64, 100, 128} {
 		sks := make([]string, n)
 		toks := make([][]byte, n)
 		for i := range n {
@@ -31,10 +33,11 @@ func BenchmarkDecodeMany(b *testing.B) {
 			}
 		}
 		out := make([]any, n)
-		for _, workers := range []int{1, 2} {
+		for _, workers := range []int{1, 2, 3} {
 			b.Run(fmt.Sprintf("n=%d/workers=%d", n, workers), func(b *testing.B) {
 				b.ReportAllocs()
 				b.SetBytes(int64(n * len(value)))
+				m := cputime.Start()
 				for b.Loop() {
 					parallel.Split(n, workers, func(lo, hi int) {
 						for i := lo; i < hi; i++ {
@@ -42,6 +45,7 @@ func BenchmarkDecodeMany(b *testing.B) {
 						}
 					})
 				}
+				b.ReportMetric(m.Per(b.N), "cpu-ns/op")
 			})
 		}
 	}

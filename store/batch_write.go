@@ -51,7 +51,7 @@ func (s *EncryptingStore) SetMany(ctx context.Context, entries []Entry, options 
 	errs := make([]error, len(entries))
 	parallel.For(len(entries), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			toks[i], errs[i] = s.encodeValue(s.bound(entries[i].Key, sks[i]), entries[i].Value)
+			toks[i], errs[i] = s.encodeValue(nil, s.bound(entries[i].Key, sks[i]), entries[i].Value)
 		}
 	})
 	for i, err := range errs {

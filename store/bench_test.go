@@ -12,6 +12,7 @@ import (
 	gocacheredis "github.com/eko/gocache/store/redis/v4"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/secureredis/secureredis/internal/cputime"
 	"github.com/secureredis/secureredis/internal/redistest"
 	"github.com/secureredis/secureredis/store"
 )
@@ -173,6 +174,7 @@ func BenchmarkSetGet(b *testing.B) {
 				b.ReportAllocs()
 				b.SetBytes(int64(size.n))
 				i := 0
+				m := cputime.Start()
 				for b.Loop() {
 					k := st.keys[i%benchKeys]
 					if err := st.s.Set(ctx, k, value); err != nil {
@@ -187,6 +189,7 @@ func BenchmarkSetGet(b *testing.B) {
 					}
 					i++
 				}
+				b.ReportMetric(m.Per(b.N), "cpu-ns/op")
 			})
 		}
 	}

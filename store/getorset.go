@@ -60,7 +60,7 @@ func (s *EncryptingStore) getOrSet(ctx context.Context, key string, fn func(cont
 	if err != nil {
 		return nil, err
 	}
-	sk, tok, o, err := s.encode(key, value, options)
+	sk, tok, o, err := s.encode(nil, key, value, options)
 	if err != nil {
 		return nil, err
 	}

@@ -46,12 +46,19 @@ func (s *EncryptingStore) Stats() Stats {
 
 // countRead counts the outcome of one read.
 func (s *EncryptingStore) countRead(err error) {
-	var de *DecryptError
 	switch {
 	case err == nil:
 		s.reads.hits.Add(1)
-	case errors.As(err, &de): // counted by failed
+	case isDecryptError(err): // counted by failed
 	case errors.Is(err, gocachestore.NotFound{}):
 		s.reads.misses.Add(1)
 	}
+}
+
+// isDecryptError reports whether err is a *DecryptError. It is a function of
+// its own so that the variable errors.As needs, which escapes to the heap, is
+// allocated only for an error, not on every hit.
+func isDecryptError(err error) bool {
+	var de *DecryptError
+	return errors.As(err, &de)
 }

@@ -123,7 +123,7 @@ func (s *EncryptingStore) SetXX(ctx context.Context, key string, value any, opti
 	if s.client == nil {
 		return false, ErrNotSupported
 	}
-	sk, tok, o, err := s.encode(key, value, options)
+	sk, tok, o, err := s.encode(nil, key, value, options)
 	if err != nil {
 		return false, err
 	}

@@ -34,8 +34,9 @@ var ErrNotTyped = errors.New("store: the codec cannot decode into a Go type (it 
 type Typed struct{ Value any }
 
 // encodeValue encodes a value for Set: a Typed one with EncodeTyped, any
-// other after checking that Get returns it as it went in.
-func (s *EncryptingStore) encodeValue(storageKey string, value any) ([]byte, error) {
+// other after checking that Get returns it as it went in, appended to dst
+// when dst is not nil and the codec appends (tokenbuf.go).
+func (s *EncryptingStore) encodeValue(dst []byte, storageKey string, value any) ([]byte, error) {
 	if t, ok := value.(Typed); ok {
 		tc, ok := s.codec.(TypedCodec)
 		switch {
@@ -46,7 +47,13 @@ func (s *EncryptingStore) encodeValue(storageKey string, value any) ([]byte, err
 		}
 		return tc.EncodeTyped(storageKey, t.Value)
 	}
-	tok, err := s.codec.Encode(storageKey, value)
+	var tok []byte
+	var err error
+	if ae, ok := s.codec.(appendEncoder); ok && dst != nil {
+		tok, err = ae.AppendEncode(dst[:0], storageKey, value)
+	} else {
+		tok, err = s.codec.Encode(storageKey, value)
+	}
 	if err != nil {
 		return nil, err
 	}

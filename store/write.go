@@ -8,7 +8,10 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-func (s *EncryptingStore) encode(key any, value any, options []gocachestore.Option) (sk string, tok []byte, o *gocachestore.Options, err error) {
+// encode checks key, value and options and returns the storage key and the
+// token, appended to dst when dst is not nil and the codec appends
+// (tokenbuf.go).
+func (s *EncryptingStore) encode(dst []byte, key any, value any, options []gocachestore.Option) (sk string, tok []byte, o *gocachestore.Options, err error) {
 	k, err := keyString(key)
 	if err != nil {
 		return "", nil, nil, err
@@ -23,7 +26,7 @@ func (s *EncryptingStore) encode(key any, value any, options []gocachestore.Opti
 		return "", nil, nil, ErrTagsUnsafe
 	}
 	sk = s.keys.Key(k)
-	tok, err = s.encodeValue(s.bound(k, sk), value) // typed.go
+	tok, err = s.encodeValue(dst, s.bound(k, sk), value) // typed.go
 	if err != nil {
 		return "", nil, nil, err
 	}
@@ -36,9 +39,18 @@ func (s *EncryptingStore) encode(key any, value any, options []gocachestore.Opti
 // (store.WithTags) are kept in sets under the store's prefix, written in the
 // same pipeline as the value. It returns ErrInvalidKey, ErrNilValue,
 // ErrInvalidExpiration, an error wrapping codec.ErrUnsupportedValue, or the
-// Redis error (the value's, else the tags' wrapped).
+// Redis error (the value's, else the tags' wrapped). With *codec.Codec and
+// go-redis's own clients the token is built in a pooled buffer that is
+// reused once Set returns (go-redis has written it by then): a go-redis hook
+// that keeps a command's arguments past its return must copy them.
 func (s *EncryptingStore) Set(ctx context.Context, key any, value any, options ...gocachestore.Option) error {
-	sk, tok, o, err := s.encode(key, value, options)
+	bp := s.writeBuffer() // nil unless the token may be pooled
+	var dst []byte
+	if bp != nil {
+		dst = *bp
+	}
+	sk, tok, o, err := s.encode(dst, key, value, options)
+	defer releaseToken(bp, tok)
 	if err != nil {
 		return err
 	}
@@ -70,7 +82,7 @@ func (s *EncryptingStore) Set(ctx context.Context, key any, value any, options .
 // implements gocache's SetIfNotExistsStore, and otherwise returns an error
 // wrapping gocache's store.ErrNotSupported.
 func (s *EncryptingStore) SetIfNotExists(ctx context.Context, key any, value any, options ...gocachestore.Option) (bool, error) {
-	sk, tok, o, err := s.encode(key, value, options)
+	sk, tok, o, err := s.encode(nil, key, value, options)
 	if err != nil {
 		return false, err
 	}

@@ -9,12 +9,16 @@ import (
 )
 
 // MinPerWorker is the number of items per goroutine below which For stays on
-// the calling goroutine. The store's BenchmarkDecodeMany (1 KiB values, two
-// vCPUs shared with redis-server) shows a second goroutine losing up to 32
-// entries each and breaking even at 64: the second vCPU is rarely idle under
-// load, and a batch caller usually has company. So only batches of 128 items
-// and more are split.
-const MinPerWorker = 64
+// the calling goroutine. A goroutine costs about a microsecond to start and
+// join; decoding a 1 KiB token costs about two (AVX2 base64, pooled CBC modes),
+// so 32 items keep the hand-off under 2% of a worker's time, and a GetMany
+// of 100 keys is split over up to three processors. When the other
+// processors are busy, the goroutines For starts wait in a run queue, at
+// worst until the caller blocks in Wait and its processor runs them: the cost
+// over one goroutine is then the hand-off. With GOMAXPROCS=1 For never starts
+// one.
+// (It was 64 when decoding cost twice as much: BenchmarkDecodeMany.)
+const MinPerWorker = 32
 
 // For calls fn over [0, n) split into contiguous ranges, one per processor
 // and none smaller than MinPerWorker, and waits for them. Small n runs on the
