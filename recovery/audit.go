@@ -132,14 +132,7 @@ func (r *AuditReport) String() string {
 // option's error, or, when the run stops early (SCAN error, ctx done between
 // batches), the partial report with an error wrapping the cause.
 func Audit(ctx context.Context, s *store.EncryptingStore, opts ...Option) (*AuditReport, error) {
-	j, err := newJob("audit", opts)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkStore(s, "store"); err != nil {
-		return nil, err
-	}
-	c, err := fernetCodec(s)
+	j, c, err := newSealedJob("audit", s, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -264,6 +264,23 @@ func checkStore(s *store.EncryptingStore, role string) error {
 	return nil
 }
 
+// newSealedJob starts a job that reads s's tokens with its Fernet codec
+// (Audit, Rotate): the options, the store and its codec checked in order.
+func newSealedJob(name string, s *store.EncryptingStore, opts []Option) (*job, sealedCodec, error) {
+	j, err := newJob(name, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkStore(s, "store"); err != nil {
+		return nil, nil, err
+	}
+	c, err := fernetCodec(s)
+	if err != nil {
+		return nil, nil, err
+	}
+	return j, c, nil
+}
+
 // fernetCodec returns the store's Fernet codec, native or Django.
 func fernetCodec(s *store.EncryptingStore) (sealedCodec, error) {
 	switch c := s.Codec().(type) {

@@ -93,14 +93,7 @@ func (r *RotateReport) String() string {
 // the new name wins (Conflicts). An entry whose token does not belong under
 // its name is Undecryptable and left alone.
 func Rotate(ctx context.Context, s *store.EncryptingStore, opts ...Option) (*RotateReport, error) {
-	j, err := newJob("rotate", opts)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkStore(s, "store"); err != nil {
-		return nil, err
-	}
-	c, err := fernetCodec(s)
+	j, c, err := newSealedJob("rotate", s, opts)
 	if err != nil {
 		return nil, err
 	}
