@@ -18,7 +18,7 @@ import (
 // any key of the ring (MultiFernet), its plaintext is a pickle (see Pickle for
 // the Python and Go types), and compress is the optional django-redis
 // COMPRESSOR (WithCompressor; none by default). Values are pickled at
-// PickleProtocol; every value, integers included, is written encrypted.
+// pickle.Protocol; every value, integers included, is written encrypted.
 //
 // Reading, django-redis's rule for integers applies first: a stored value
 // that Python's int() accepts (ASCII digits) is that integer, returned as

@@ -24,9 +24,6 @@ var ErrUnsupportedType = pickle.ErrUnsupportedType
 // Python class, quoted and clipped, safe to print.
 type UnsupportedTypeError = pickle.UnsupportedTypeError
 
-// PickleProtocol is the pickle protocol Pickle writes: pickle.Protocol (4).
-const PickleProtocol = pickle.Protocol
-
 // Pickle is a Serializer speaking Python's pickle through package pickle,
 // restricted to plain data, as Django and django-redis write cache values. It
 // never runs code: see package pickle for the allow-list and for the Go
@@ -48,14 +45,14 @@ func (Pickle) ID() byte { return IDPickle }
 // Name implements Serializer.
 func (Pickle) Name() string { return "pickle" }
 
-// Marshal implements Serializer: the pickle, protocol PickleProtocol, of v.
+// Marshal implements Serializer: the pickle, protocol pickle.Protocol, of v.
 func (Pickle) Marshal(v any) ([]byte, error) { return AppendPickle(nil, v) }
 
 // Unmarshal implements Serializer. It reads one pickle; bytes after its STOP
 // opcode are ignored, as Python's pickle.loads does.
 func (Pickle) Unmarshal(data []byte) (any, error) { return UnmarshalPickle(data) }
 
-// AppendPickle appends the pickle of v (protocol PickleProtocol) to dst, as
+// AppendPickle appends the pickle of v (protocol pickle.Protocol) to dst, as
 // pickle.Append does. Errors match ErrUnsupportedValue.
 func AppendPickle(dst []byte, v any) ([]byte, error) {
 	b, err := pickle.Append(dst, v)

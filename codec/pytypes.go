@@ -1,10 +1,6 @@
 package codec
 
-import (
-	"time"
-
-	"github.com/secureredis/secureredis/pickle"
-)
+import "github.com/secureredis/secureredis/pickle"
 
 // Tuple is a Python tuple: pickle.Tuple.
 type Tuple = pickle.Tuple
@@ -44,12 +40,5 @@ type OrderedDict = pickle.OrderedDict
 // Dict is a Python dict with keys Go cannot use as map keys (tuples,
 // frozensets, bytes): pickle.Dict.
 type Dict = pickle.Dict
-
-// DateOf returns the calendar day of t in t's location (pickle.DateOf).
-func DateOf(t time.Time) Date { return pickle.DateOf(t) }
-
-// Naive returns the wall clock of t, in t's location, as a NaiveDateTime
-// (pickle.Naive).
-func Naive(t time.Time) NaiveDateTime { return pickle.Naive(t) }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
