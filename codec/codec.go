@@ -145,25 +145,14 @@ func (c *Codec) DecodeDetail(storageKey string, token []byte) (Decoded, error) {
 	return Decoded{Value: v, KeyIndex: idx, Signed: signed, Kind: kind}, nil
 }
 
-// Reseal re-encrypts token, read from storageKey, with the ring's first key:
-// the plaintext it decrypts is sealed again byte for byte, under the token's
-// own timestamp, with a new IV. This is Python's MultiFernet.rotate, except
-// that the original timestamp is kept: the serializer, the value's Go type and
-// every byte of the envelope stay as they were written, and so does the age
-// WithMaxAge measures. A token's age is the age of the value in it, and a
-// rotation is not a fresh write: a token 23 hours old when rotated under a
-// 24-hour maximum age expires an hour later, not 24 hours later, so a stale
-// ciphertext replayed into Redis just before a rotation does not come out of
-// it with a new lease of life.
-//
-// Reseal accepts exactly the tokens DecodeDetail accepts under storageKey,
-// except that it does not unmarshal the payload (so a kind from a serializer
-// this codec does not know is re-sealed as it is): the token must open with a
-// key of the ring, pass the maximum age, and carry a known wire-format
-// version bound to storageKey (and to the binding context, if any). Anything
-// else is ErrInvalidToken. keyIndex is the position in the ring of the key
-// that opened token; when it is 0 the token was already under the first key,
-// and Reseal re-seals it all the same. The token is never modified.
+// Reseal re-encrypts token, read from storageKey, with the ring's first key
+// and a new IV, keeping its plaintext byte for byte and its timestamp, so a
+// rotation does not extend the age WithMaxAge measures (see Key rotation in
+// the package documentation). It accepts exactly the tokens DecodeDetail
+// accepts under storageKey, without unmarshaling the payload; anything else
+// is ErrInvalidToken. keyIndex is the ring position of the key that opened
+// token (0: already under the first key, and re-sealed all the same). The
+// token is never modified.
 func (c *Codec) Reseal(storageKey string, token []byte) (resealed []byte, keyIndex int, err error) {
 	plain, idx, signed, err := c.open(token)
 	if err != nil {

@@ -74,15 +74,11 @@ func WithMaxDecompressedSize(n int64) CompressorOption {
 // NewCompressor returns the compressor named by a short name (zlib, gzip,
 // lzma, lz4, zstd) or a django-redis class path
 // (django_redis.compressors.zlib.ZlibCompressor, ...GzipCompressor,
-// ...LzmaCompressor, ...Lz4Compressor, ...ZStdCompressor). "identity" and
-// django_redis.compressors.identity.IdentityCompressor return nil: no
-// compression. Other names, and invalid options, are an error.
-//
-// Each writes what its Python counterpart reads (zlib.compress level 6,
-// gzip.compress, lzma.compress preset 4 in the xz container, lz4.frame,
-// pyzstd.compress frames) and reads what it writes. Decompress is capped at
-// MaxDecompressedSize unless WithMaxDecompressedSize is given. The
-// compressor is safe for concurrent use.
+// ...LzmaCompressor, ...Lz4Compressor, ...ZStdCompressor); "identity" and
+// IdentityCompressor return nil, no compression. Other names and invalid
+// options are an error. Each reads and writes what its Python counterpart
+// does; Decompress is capped at MaxDecompressedSize unless
+// WithMaxDecompressedSize is given. It is safe for concurrent use.
 func NewCompressor(name string, opts ...CompressorOption) (Compressor, error) {
 	o := compressorOptions{limit: MaxDecompressedSize}
 	for _, opt := range opts {

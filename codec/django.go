@@ -8,36 +8,14 @@ import (
 	"strconv"
 )
 
-// Django reads and writes exactly what django-redis with
-// django-redis-secure's serializer stores, so that a Go service and a Django
-// app share entries. A stored value is
-//
-//	compress(Fernet(pickle(value)))
-//
-// with no envelope (no format byte, no storage key): the token is opened with
-// any key of the ring (MultiFernet), its plaintext is a pickle (see Pickle for
-// the Python and Go types), and compress is the optional django-redis
-// COMPRESSOR (WithCompressor; none by default). Values are pickled at
-// pickle.Protocol; every value, integers included, is written encrypted.
-//
-// Reading, django-redis's rule for integers applies first: a stored value
-// that Python's int() accepts (ASCII digits) is that integer, returned as
-// int64 or *big.Int with Decoded.KeyIndex -1, because django-redis stores
-// int values unserialized, in clear, even in a "secure" cache. This is on by
-// default (WithPlaintextInts(false) turns it off), except with a maximum
-// age (WithMaxAge): an integer in clear carries no timestamp, so it cannot
-// be shown to be younger than the maximum age and is ErrInvalidToken. It is
-// the original's plaintext leak, and a forgery hole: anyone who can write
-// Redis can plant an integer that both Django and this codec accept.
-// recovery.Audit and recovery.Rotate report such entries; Rotate encrypts
-// them only when told to (recovery.WithEncryptPlaintextInts), never by
-// default, since nothing authenticates them.
-//
-// Anything else must open with a key of the ring before a single byte of it
-// is unpickled: a plaintext pickle, a tampered token or one made with another
-// key is ErrInvalidToken. There is no key binding in this format (see the
-// package documentation): a token copied from one key to another reads there.
-//
+// Django reads and writes what django-redis with django-redis-secure's
+// serializer stores, compress(Fernet(pickle(value))), so that a Go service
+// and a Django app share entries (see the package documentation). It writes
+// every value encrypted; anything that does not open with a key of the ring
+// is ErrInvalidToken, and is never unpickled. Unlike Codec it binds no storage
+// key (a token copied to another key reads there), and it reads the integers
+// django-redis stores in clear (int64 or *big.Int, KeyIndex -1), which anyone
+// who writes Redis can forge, unless WithPlaintextInts(false) or WithMaxAge.
 // A Django codec does no I/O, is immutable and is safe for concurrent use.
 type Django struct {
 	sealer
@@ -79,18 +57,13 @@ func NewDjango(ring *KeyRing, opts ...DjangoOption) (*Django, error) {
 	return d, nil
 }
 
-// WithCompressor makes a Django codec compress what it stores with c, as
-// django-redis's COMPRESSOR option does (the Fernet token is compressed), and
-// decompress what it reads; a value that does not decompress is read as it
-// is, as django-redis does, so entries written before compression was turned
-// on stay readable. nil means no compression, the default.
-//
-// Because the token is compressed, not the pickle, compression sees only
-// ciphertext: it reveals nothing about the value beyond the length Fernet
-// already shows, and it saves little (mostly base64's third). The usual
-// caveat of compressing secrets, that the compressed length leaks how
-// repetitive the data is (CRIME, BREACH), applies to the plaintext aliases
-// (PlainPickle), where the pickle itself is compressed.
+// WithCompressor makes a Django codec compress what it stores with comp, as
+// django-redis's COMPRESSOR option does, and decompress what it reads; a
+// value that does not decompress is read as it is, so entries written before
+// compression was turned on stay readable. nil, the default, means none. The
+// token is compressed, not the pickle, so this reveals nothing about the
+// value beyond the length Fernet shows (see Compression in the package
+// documentation).
 func WithCompressor(comp Compressor) DjangoOption {
 	return djangoOption(func(d *Django) error {
 		if comp != nil && isNilPointer(comp) {
@@ -278,19 +251,14 @@ func isPySpace(c byte) bool {
 	return false
 }
 
-// PlainPickle is django-redis's default serializer with no encryption: what
-// a Django cache alias without django-redis-secure (the "insecure" alias of a
-// DATA_RECOVERY setup) stores. Values are pickles (see Pickle), optionally
-// compressed, and integers (not bool) are stored in clear as decimal digits,
-// exactly as django-redis writes and reads them.
-//
-// It exists to read such an alias (as the source of recovery.Migrate) and,
-// while it lasts, to write it. Nothing it stores is secret or authenticated:
-// anyone who can write Redis controls what Decode returns (within the plain
-// types Pickle allows: it never runs code), and what Encode writes is what
-// Django will unpickle, with all the risk pickle carries on the Python side.
-// The zero value, with no Compressor, is ready to use and safe for
-// concurrent use.
+// PlainPickle is django-redis's default serializer with no encryption: what a
+// Django cache alias without django-redis-secure stores (pickles, optionally
+// compressed; integers in clear), read and written as django-redis does. It
+// exists to read such an alias (as recovery.Migrate's source) and, while it
+// lasts, to write it. Nothing it stores is secret or authenticated: whoever
+// writes Redis controls what Decode returns (plain types only: it never runs
+// code), and Django unpickles what Encode writes. The zero value, with no
+// Compressor, is ready to use and safe for concurrent use.
 type PlainPickle struct {
 	// Compressor is the alias's django-redis COMPRESSOR, or nil.
 	Compressor Compressor

@@ -15,38 +15,14 @@ import (
 	"unicode/utf8"
 )
 
-// DjangoRedisJSON is django-redis's JSONSerializer
-// (django_redis.serializers.json.JSONSerializer) with no encryption: what a
-// Django cache alias with that SERIALIZER stores, read and written exactly as
-// django-redis 5 does. An int value (not a bool) is stored in clear as its
-// decimal digits; any other value is json.dumps(value,
-// cls=DjangoJSONEncoder).encode(), then the optional COMPRESSOR. Reading, a
-// value Python's int() accepts is that integer (int64, or *big.Int beyond
-// it), as django-redis reads it, whatever serializer wrote it; otherwise it is
-// decompressed (a value that does not decompress is read as it is) and parsed
-// as JSON.
-//
-// Decode returns what Python's json.loads returns, in Go: nil, bool, string,
-// int64 or *big.Int for integers (exact; at most 4300 digits, Python's
-// limit), float64 for numbers with a fraction or an exponent (1e400 is
-// +Inf, as in Python), []any and map[string]any. Datetimes, dates,
-// durations and decimals are strings, as DjangoJSONEncoder wrote them and
-// Django reads them back. NaN and Infinity literals, which Python's json
-// accepts, are refused (ErrDjangoRedisValue). Nesting is bounded by
-// encoding/json (10,000 levels) and the size by the compressor's cap.
-//
-// Encode writes what DjangoJSONEncoder writes for the values it knows:
-// JSON's own types, Tuple as a list, time.Time and NaiveDateTime as ISO 8601
-// (milliseconds, "Z" for UTC), Date as YYYY-MM-DD, time.Duration as
-// Django's duration_iso_string, Decimal as its text; other Go values go
-// through encoding/json. []byte, Set, FrozenSet, non-finite floats and maps
-// with keys other than strings and integers are refused (ErrUnsupportedValue),
-// as Python's json.dumps refuses bytes, sets and NaN-free output would.
-//
-// Nothing it stores is secret or authenticated: it exists to read such an
-// alias (as the source of a migration) and, while it lasts, to write it. The
-// zero value, with no Compressor, is ready to use and safe for concurrent
-// use.
+// DjangoRedisJSON is django-redis's JSONSerializer with no encryption, read
+// and written exactly as django-redis 5 does (see Plaintext django-redis
+// formats in the package documentation for the types and limits). Decode
+// returns what Python's json.loads returns, in Go types, and refuses NaN and
+// Infinity (ErrDjangoRedisValue); Encode refuses []byte, sets, non-finite
+// floats and maps with keys other than strings and integers
+// (ErrUnsupportedValue). Nothing it stores is secret or authenticated. The
+// zero value, with no Compressor, is ready to use and safe for concurrent use.
 type DjangoRedisJSON struct {
 	// Compressor is the alias's django-redis COMPRESSOR, or nil.
 	Compressor Compressor

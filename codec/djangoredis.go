@@ -16,25 +16,14 @@ import (
 // is reported, never guessed at.
 var ErrDjangoRedisValue = errors.New("codec: value django-redis would not read")
 
-// DjangoRedisMsgpack is django-redis's MSGPackSerializer
-// (django_redis.serializers.msgpack.MSGPackSerializer) with no encryption,
-// read and written exactly as django-redis 5 does: an int value (not a bool)
-// in clear as its decimal digits, any other value msgpack.dumps(value), then
-// the optional COMPRESSOR. Reading, a value Python's int() accepts is that
-// integer; otherwise it is decompressed (a value that does not decompress is
-// read as it is) and unpacked as Python's msgpack.loads(raw=False) does.
-//
-// Decode returns the types of Msgpack (nil, bool, int64, uint64 beyond
-// int64, float64, string, []byte, []any, map[string]any), with its bounds on
-// declared lengths. What Python would refuse or read differently is refused
-// (ErrDjangoRedisValue): maps with keys other than strings (msgpack 1.0's
-// strict_map_key), strings that are not UTF-8, extension types, trailing
-// bytes.
-//
-// Encode writes msgpack as Python's msgpack.dumps does (str as str, bytes as
-// bin, lists and tuples as arrays, dicts as maps). Nothing it stores is
-// secret or authenticated; see DjangoRedisJSON. The zero value is ready to
-// use and safe for concurrent use.
+// DjangoRedisMsgpack is django-redis's MSGPackSerializer with no encryption,
+// read and written exactly as django-redis 5 does (see Plaintext django-redis
+// formats in the package documentation). Decode returns Msgpack's types, with
+// its bounds on declared lengths; what Python would refuse or read otherwise
+// (map keys that are not strings, strings that are not UTF-8, extension
+// types, trailing bytes) is ErrDjangoRedisValue. Nothing it stores is secret
+// or authenticated. The zero value, with no Compressor, is ready to use and
+// safe for concurrent use.
 type DjangoRedisMsgpack struct {
 	// Compressor is the alias's django-redis COMPRESSOR, or nil.
 	Compressor Compressor

@@ -74,6 +74,69 @@
 // (WithPlaintextInts). PlainPickle is the same without Fernet: django-redis's
 // default serializer, for reading old plaintext aliases.
 //
+// Values are pickled at pickle.Protocol, and every value, integers included,
+// is written encrypted. Reading, django-redis's rule for integers applies
+// first: a stored value that Python's int() accepts is that integer, returned
+// as int64 or *big.Int with Decoded.KeyIndex -1, because django-redis stores
+// int values unserialized, in clear, even in a "secure" cache. This is on by
+// default (WithPlaintextInts(false) turns it off), except with a maximum age
+// (WithMaxAge): an integer in clear carries no timestamp, so it cannot be
+// shown to be younger than the maximum age and is ErrInvalidToken. It is the
+// original's plaintext leak, and a forgery hole: anyone who can write Redis
+// can plant an integer that both Django and this codec accept.
+// recovery.Audit and recovery.Rotate report such entries; Rotate encrypts
+// them only when told to (recovery.WithEncryptPlaintextInts), never by
+// default, since nothing authenticates them.
+//
+// # Plaintext django-redis formats
+//
+// Three types read and write Django aliases without django-redis-secure,
+// exactly as django-redis 5 does, to be the source of a migration and, while
+// such an alias lasts, to write it: PlainPickle (django-redis's default
+// PickleSerializer, as on the "insecure" alias of a DATA_RECOVERY setup),
+// DjangoRedisMsgpack (MSGPackSerializer) and DjangoRedisJSON (JSONSerializer).
+// Each stores an int value (not a bool) in clear as its decimal digits and
+// anything else serialized, then compressed by the optional COMPRESSOR (the
+// Compressor field). Reading, a value Python's int() accepts is that integer
+// (int64, or *big.Int beyond it), whatever serializer wrote it; otherwise it
+// is decompressed (a value that does not decompress is read as it is) and
+// parsed.
+//
+// DjangoRedisMsgpack writes msgpack.dumps(value) (str as str, bytes as bin,
+// lists and tuples as arrays, dicts as maps) and reads as Python's
+// msgpack.loads(raw=False) does; maps with keys other than strings are
+// refused as msgpack 1.0's strict_map_key refuses them.
+//
+// DjangoRedisJSON writes json.dumps(value, cls=DjangoJSONEncoder).encode().
+// Its Decode returns what json.loads returns, in Go: nil, bool, string, int64
+// or *big.Int for integers (exact; at most 4300 digits, Python's limit),
+// float64 for numbers with a fraction or an exponent (1e400 is +Inf, as in
+// Python), []any and map[string]any. Datetimes, dates, durations and
+// decimals are strings, as DjangoJSONEncoder wrote them and Django reads them
+// back. NaN and Infinity literals, which Python's json accepts, are refused
+// (ErrDjangoRedisValue). Nesting is bounded by encoding/json (10,000 levels)
+// and the size by the compressor's cap. Its Encode writes what
+// DjangoJSONEncoder writes for the values it knows: JSON's own types, Tuple
+// as a list, time.Time and NaiveDateTime as ISO 8601 (milliseconds, "Z" for
+// UTC), Date as YYYY-MM-DD, time.Duration as Django's duration_iso_string,
+// Decimal as its text; other Go values go through encoding/json. []byte, Set,
+// FrozenSet, non-finite floats and maps with keys other than strings and
+// integers are refused (ErrUnsupportedValue), as Python's json.dumps refuses
+// bytes, sets and NaN-free output would.
+//
+// # Compression
+//
+// NewCompressor's compressors write what their Python counterparts read
+// (zlib.compress level 6, gzip.compress, lzma.compress preset 4 in the xz
+// container, lz4.frame, pyzstd.compress frames) and read what they write. On
+// a Django codec (WithCompressor) the Fernet token is compressed, not the
+// pickle, so compression sees only ciphertext: it reveals nothing about the
+// value beyond the length Fernet already shows, and it saves little (mostly
+// base64's third). The usual caveat of compressing secrets, that the
+// compressed length leaks how repetitive the data is (CRIME, BREACH), applies
+// to the plaintext aliases (PlainPickle), where the pickle itself is
+// compressed. The caps on decompression are below.
+//
 // # Security considerations
 //
 // Fernet authenticates the whole token before anything is decrypted or
@@ -87,7 +150,9 @@
 // token copied from here. WithBindingContext closes that: it binds each token
 // to a context name as well, authenticated in the envelope like an AEAD's
 // associated data, and tokens of one context never read under another or
-// under none. The default is no context.
+// under none (nor tokens without one under a context). The default is no
+// context. The context is not secret: it travels encrypted inside every
+// token, adding its length to each.
 //
 // WithMaxAge bounds how old a token may be, which limits replay of an old
 // ciphertext into Redis; without it, any token ever written under a key with
@@ -126,6 +191,18 @@
 // or in fmt output (KeyRing and NameRing print redacted). Randomness for IVs
 // and keys comes from crypto/rand. Decode never writes to the token it is
 // given.
+//
+// # Key rotation
+//
+// Reseal is Python's MultiFernet.rotate, except that the original timestamp
+// is kept: the serializer, the value's Go type and every byte of the envelope
+// stay as they were written, and so does the age WithMaxAge measures. A
+// token's age is the age of the value in it, and a rotation is not a fresh
+// write: a token 23 hours old when rotated under a 24-hour maximum age
+// expires an hour later, not 24 hours later, so a stale ciphertext replayed
+// into Redis just before a rotation does not come out of it with a new lease
+// of life. Reseal does not unmarshal the payload, so a kind from a serializer
+// the codec does not know is re-sealed as it is.
 //
 // # Hashed key names
 //

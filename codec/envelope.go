@@ -25,22 +25,13 @@ const (
 func formatByte(version, kind, flags byte) byte { return version<<5 | kind<<1 | flags }
 
 // WithBindingContext binds every token the codec writes to ctx, an
-// environment, deployment or tenant name such as "production" or
-// "eu-west/tenant-42", as well as to its storage key: ctx is authenticated
-// inside the token (wire format version 2), like the associated data of an
-// AEAD, and a token decodes only under a codec with the same context. So
-// staging and production, or two tenants, never accept each other's tokens
-// even when they share the secret keys and key names (a token copied from
-// one database or deployment to another reads there as a miss).
-//
-// The default, and "", is no context: tokens are bound to the storage key
-// only (wire format version 1), and a codec with a context refuses them, as a
-// codec without one refuses tokens made with a context. Turning a context on
-// or changing it therefore makes every existing entry read as a miss
-// (ErrInvalidToken). ctx is compared byte for byte and may be at most
-// MaxBindingContextLen bytes; it is not secret (it travels encrypted inside
-// every token, and adds its length to each). It is not a DjangoOption: the
-// Django format has no envelope to put it in.
+// environment, deployment or tenant name such as "production", as well as to
+// its storage key (wire format version 2): a token decodes only under a codec
+// with the same context, so deployments sharing secret keys and key names
+// never accept each other's tokens. The default, "", is no context. Turning a
+// context on or changing it makes every existing entry read as a miss
+// (ErrInvalidToken). ctx is compared byte for byte, is at most
+// MaxBindingContextLen bytes long, and is not secret.
 func WithBindingContext(ctx string) Option {
 	return codecOption(func(c *Codec) error {
 		if len(ctx) > MaxBindingContextLen {

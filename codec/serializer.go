@@ -36,17 +36,13 @@ const (
 )
 
 // Msgpack is the default serializer, github.com/vmihailenco/msgpack/v5.
-//
-// Values decode to: nil; bool; int64 for every integer that fits (uint64 for
-// larger ones); float64 (float32 widens); string; []byte; []any; and
-// map[string]any, or map[any]any when a key is not a string. time.Time
-// round-trips as time.Time (in UTC offset of the encoder's location is lost:
-// it decodes in the local zone). Structs encode as maps of their exported
-// fields (msgpack tags are honoured) and so decode as map[string]any: to get a
-// typed struct back use gocache's marshaler, which stores msgpack bytes as a
-// []byte value. Unmarshal refuses arrays and maps nested deeper than 10,000
-// levels (as encoding/json does), and lengths the data does not back, in
-// time linear in the input.
+// Values decode to nil, bool, int64 (uint64 beyond it), float64, string,
+// []byte, []any, map[string]any (map[any]any when a key is not a string)
+// and time.Time (in the local zone: the encoder's location is lost). Structs
+// encode as maps of their exported fields (msgpack tags honoured) and decode
+// as map[string]any; for a typed struct use DecodeInto or gocache's
+// marshaler. Unmarshal refuses nesting past 10,000 levels and lengths the
+// data does not back, in time linear in the input.
 type Msgpack struct{}
 
 // ID implements Serializer.

@@ -48,18 +48,13 @@ func (c *Codec) EncodeTyped(storageKey string, value any) ([]byte, error) {
 }
 
 // DecodeInto decodes a token read from storageKey into dst, a non-nil
-// pointer: the serializer's payload is decoded straight into *dst
-// (msgpack into the type, honouring msgpack tags; JSON likewise with json
-// tags; a pickle payload through its JSON form, so json tags name a
-// dict's keys), and times get back the zone EncodeTyped recorded. A string
-// or []byte entry decodes into a string, []byte (or a named type of them)
-// or any. With dst of type *any, the value is Decode's.
-//
-// A token that does not open (wrong key, tampered, another storage key,
-// expired) is ErrInvalidToken; a token that opens but whose value does not
-// decode into *dst is an error wrapping ErrValueType, which names the Go
-// types only. dst is left in an unspecified state on error. The token is
-// never modified.
+// pointer: a payload straight into *dst (msgpack or json tags name the
+// fields, and json tags a pickled dict's keys), a string or []byte entry into
+// a string, a []byte (or a named type of either) or any, and times in the
+// zone EncodeTyped recorded; with dst of type *any the value is Decode's. A
+// token that does not open is ErrInvalidToken; a value that does not fit
+// *dst is an error wrapping ErrValueType, naming only Go types. dst is left
+// in an unspecified state on error. The token is never modified.
 func (c *Codec) DecodeInto(storageKey string, token []byte, dst any) error {
 	rv := reflect.ValueOf(dst)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {

@@ -82,25 +82,13 @@ func (s *EncryptingStore) batchMode() batchMode {
 }
 
 // GetMany returns, in the order of keys, what Get would return for each key
-// (see Result). A key may appear more than once.
-//
-// With NewRedis the whole batch is read in one pipeline: MGET on a single node
-// or Sentinel, one MGET per hash slot on a cluster (keys sharing a hash tag,
-// "{user42}:a" and "{user42}:b", go in one MGET; a slot with a single key
-// gets a GET), one GET per key on other clients. Keys MGET reports absent
-// are read again with GET in a second round trip (only when there are some),
-// since MGET reads a key of another Redis type as absent where Get fails with
-// WRONGTYPE: the Result of such a key carries that error, as Get does. On a 3-master loopback
-// cluster BenchmarkClusterGetMany measured this on par with one GET per key
-// (within 5%, inside run-to-run noise) with or without hash tags; it sends
-// the servers fewer commands when keys share tags. Large batches are decrypted on several cores. Misses go to the
-// fallback (WithFallback) one by one, as with Get. With New it calls Get on
-// each key.
-//
-// The error is nil when every key was answered (hit, miss or entry that does
-// not decrypt); otherwise it is the first other error (Redis down, ctx done),
-// which is also in the Results of the keys it concerns. It is safe for
-// concurrent use and reads only keys under the store's prefix.
+// (see Result); a key may appear more than once. A NewRedis store reads the
+// whole batch in one pipeline (see Batches in the package documentation);
+// misses go to the fallback one by one, as with Get. The error is nil when
+// every key was answered (hit, miss or entry that does not decrypt);
+// otherwise it is the first other error (Redis down, ctx done), also in the
+// Results of the keys it concerns. It is safe for concurrent use and reads
+// only keys under the store's prefix.
 func (s *EncryptingStore) GetMany(ctx context.Context, keys []string) ([]Result, error) {
 	return s.getMany(ctx, keys, s.batchMode())
 }

@@ -11,21 +11,14 @@ import (
 	"github.com/secureredis/secureredis/internal/parallel"
 )
 
-// SetMany encrypts and stores every entry, each under its key with its TTL
-// (see Entry). options are gocache's, as for Set: store.WithExpiration is the
-// batch's expiration, store.WithTags tags every entry. To store some entries
-// without expiry and others with one, pass
-// store.WithExpiration(NoExpiration) and give the others a TTL.
-//
-// Every entry is validated and encrypted (on several cores for large
-// batches) before anything is sent; an invalid entry fails the whole batch
-// with nothing written: ErrNilValue, ErrInvalidExpiration or an error wrapping
-// codec.ErrUnsupportedValue, naming the entry's index and key. With NewRedis
-// the batch is then written in one pipeline of SET commands (routed by slot on
-// a cluster), together with the tag sets. A Redis error is returned wrapped,
-// counting the entries that failed; the others are written. With New it calls
-// the inner store's Set for each entry and stops at the first error. It is
-// safe for concurrent use and writes only keys under the store's prefix.
+// SetMany encrypts and stores every entry under its key with its TTL (see
+// Entry); options are Set's: store.WithExpiration is the batch's expiration
+// (NoExpiration, then a TTL on some entries, mixes the two), store.WithTags
+// tags every entry. An invalid entry (ErrNilValue, ErrInvalidExpiration,
+// codec.ErrUnsupportedValue, with its index and key) fails the whole batch
+// with nothing written. A Redis error is returned wrapped, counting the
+// entries that failed; the others are written (with New: those before the
+// first error). Safe for concurrent use; writes only under the store's prefix.
 func (s *EncryptingStore) SetMany(ctx context.Context, entries []Entry, options ...gocachestore.Option) error {
 	if len(entries) == 0 {
 		return nil

@@ -32,26 +32,14 @@ end
 return 0`)
 )
 
-// Incr adds delta to the integer stored under key and returns the new value,
-// atomically although the value is encrypted: it reads the token, decrypts
-// it, adds, encrypts the sum and writes it back with a compare-and-set (a Lua
-// script: SET KEEPTTL only if the key still holds the exact token read), and
-// starts over when another writer got there first, with a jittered backoff,
-// at most WithMaxRetries times (then ErrConflict) and never past ctx. The TTL
-// is kept. Concurrent Incr calls, from any number of goroutines or
-// processes, lose no increment.
-//
-// It reads what Django stores: encrypted pickled ints in Django mode
-// (codec.NewDjango) and the plaintext ints django-redis writes; the result is
-// always written encrypted. A missing key is an error whose cause is
-// ErrKeyMissing (Django's ValueError) unless CreateMissing is given, then
-// the key is created with value delta (SET NX) and the store's default
-// expiration. A value that is not an integer is ErrNotInteger; a result that
-// does not fit in an int64 is ErrOverflow (Python would grow the int); an
-// entry that does not decrypt is a gocache NotFound whose cause matches
-// codec.ErrInvalidToken. In all these cases nothing is written. Options:
-// AtVersion, CreateMissing. Safe for concurrent use; on a store built with
-// New it returns ErrNotSupported.
+// Incr atomically adds delta to the integer stored under key, although it is
+// encrypted, and returns the sum: concurrent Incr calls from any process lose
+// no increment, the TTL is kept and the sum is written encrypted (Django's
+// plaintext ints are read too). Options: AtVersion, CreateMissing (a missing
+// key is created as delta with the default expiration). Errors, with nothing
+// written: ErrKeyMissing, ErrNotInteger, ErrOverflow (past int64), a NotFound
+// matching codec.ErrInvalidToken, ErrConflict (WithMaxRetries) or ctx's
+// error; a store built with New returns ErrNotSupported.
 func (s *EncryptingStore) Incr(ctx context.Context, key string, delta int64, opts ...CallOption) (int64, error) {
 	o := applyCallOptions(opts)
 	sk, err := s.redisKey(key, o)

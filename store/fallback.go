@@ -26,18 +26,13 @@ type Fallback interface {
 var ErrFallbackDeadline = errors.New("store: the fallback needs a deadline (until); WithFallbackForever keeps it on with none")
 
 // WithFallback turns on read-through migration (NewRedis stores only): on a
-// miss, Get, GetWithTTL and GetMany ask fb, write the value encrypted with
-// SET NX and the old entry's remaining TTL, and return it, so a service can
-// switch to the secure alias before the batch migration has finished without
-// losing sessions. A value the application wrote meanwhile is never
-// overwritten (NX).
-//
-// The fallback is inert from until on; the zero time is
+// miss, Get, GetWithTTL and GetMany ask fb, store its value encrypted with
+// the old entry's remaining TTL, never over a value written meanwhile, and
+// return it. The fallback is inert from until on; the zero time is
 // ErrFallbackDeadline. Keep it short: while it is on, whoever can write the
-// old, unauthenticated alias can inject values that the store then encrypts
-// and serves as genuine (a downgrade). Run the batch migration with
-// clear-old-entries and then remove the fallback. A nil fb is an error, and
-// so is a store built with New (gocache's store.ErrNotSupported).
+// old alias can inject values the store serves as genuine (see Read-through
+// migration in the package documentation). A nil fb is an error, and so is a
+// store built with New (gocache's store.ErrNotSupported).
 func WithFallback(fb Fallback, until time.Time) Option {
 	return func(s *EncryptingStore) error {
 		if until.IsZero() {

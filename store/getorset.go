@@ -20,20 +20,14 @@ else
 end
 return 1`)
 
-// GetOrSet returns the value of key, or, when there is none, calls fn,
-// stores what it returns and returns it (Django's get_or_set), race-free:
-// the value is written with SET NX, and when another writer (in this
-// process or another) won, its value is read back and returned instead of
-// fn's, so every caller gets the value that is stored. Within the process,
-// concurrent GetOrSet calls for the same key share one call of fn
-// (singleflight): the callers that join wait for it whatever their own ctx
-// says, and get the first caller's result, error included, and its options.
-//
-// An entry that does not decrypt counts as missing, as for Get: it is
-// replaced by fn's value with a compare-and-set against that exact token,
-// so a value written meanwhile is never overwritten. options are Set's
-// (expiration, tags). fn's error is returned as it is, and nothing is
-// written. On a store built with New it returns ErrNotSupported.
+// GetOrSet returns the value of key or, when there is none, calls fn, stores
+// its value and returns it (Django's get_or_set), race-free: every caller, in
+// any process, gets the value that is stored, and a value written meanwhile
+// is never overwritten. An entry that does not decrypt counts as missing.
+// Within the process, concurrent calls for one key share one call of fn,
+// whatever the joiners' ctx says: the first caller's options and result,
+// error included, apply to all. options are Set's. fn's error is returned as
+// it is, with nothing written. A store built with New returns ErrNotSupported.
 func (s *EncryptingStore) GetOrSet(ctx context.Context, key string, fn func(ctx context.Context) (any, error), options ...gocachestore.Option) (any, error) {
 	if s.client == nil {
 		return nil, ErrNotSupported

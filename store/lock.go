@@ -89,20 +89,12 @@ func (s *EncryptingStore) LockKey(name string) string {
 
 // Lock acquires the lock called name for ttl (positive: a holder that dies
 // cannot keep it longer), waiting for a holder to release it until ctx is
-// done or LockWait runs out (ErrLockNotAcquired). It is SET NX PX with a
-// random 128-bit token from crypto/rand; Release and Extend act only while
-// the key still holds that token (compare-and-delete and compare-and-pexpire
-// in Lua), so a holder whose lock expired cannot release someone else's.
-//
-// Limits: this is a single-Redis lock, not a consensus lock. It excludes
-// holders as long as the server keeps the key: a Sentinel or cluster
-// failover can promote a replica that never received it (replication is
-// asynchronous), and then two holders can run at once; a holder paused for
-// longer than ttl (GC, network) loses the lock without knowing it until
-// Release or Extend says ErrLockNotHeld. Use it for efficiency (to avoid
-// duplicate work), and fence with your own version checks where
-// correctness depends on it. On a store built with New it returns
-// ErrNotSupported.
+// done or LockWait runs out (ErrLockNotAcquired). Release and Extend act only
+// while the lock is still ours, so a holder whose lock expired cannot release
+// someone else's. It is a single-Redis lock, not a consensus lock: a failover
+// or a pause longer than ttl can let two holders run at once (see Locks in
+// the package documentation), so fence writes where correctness depends on
+// it. On a store built with New it returns ErrNotSupported.
 func (s *EncryptingStore) Lock(ctx context.Context, name string, ttl time.Duration, opts ...LockOption) (*Lock, error) {
 	if s.client == nil {
 		return nil, ErrNotSupported

@@ -56,39 +56,13 @@ var (
 )
 
 // EncryptingStore is a gocache store that prefixes every key with its
-// KeyScheme and encrypts every value with its Codec before handing it to Redis
-// or to an inner gocache store. Only Fernet tokens leave the process.
-//
-// Values: Set accepts any value the codec can encode except nil, and, with
-// the default msgpack serializer, only values Get returns as they went in
-// (see ErrNotRoundTrip: an int, a struct or a time outside UTC is refused;
-// package typed stores those). Get returns a string for a string, a []byte
-// for a []byte, and for anything else the types of the codec's serializer
-// (msgpack by default: int64, float64, bool, string, []byte, []any,
-// map[string]any, time.Time, ...). gocache's cache.New[string],
-// cache.New[[]byte], cache.New[any] and its marshaler (which stores []byte)
-// therefore all work as they do on a plain store; GetInto decodes into a Go
-// type.
-//
-// Errors: a missing key is gocache's store.NotFound. An entry that does not
-// decrypt (wrong key, tampered, moved from another key, plaintext, expired
-// under the codec's max age) is also reported as a NotFound, whose cause
-// matches codec.ErrInvalidToken, so the application recomputes and overwrites
-// it; the error is a *DecryptError whose text says the entry exists and does
-// not decrypt, with its class (codec.FailureClass). An entry that decrypts
-// but holds a Python type the pickle serializer does not read (a namedtuple,
-// any class outside its allow-list) is a *DecryptError too, of class
-// codec.FailureUnsupportedType, whose cause matches codec.ErrUnsupportedType
-// and is a *codec.UnsupportedTypeError naming the type. Each such failure is
-// counted (DecryptFailures, DecryptFailuresByClass, Stats) and passed to the
-// hooks of WithDecryptFailureHook and WithFailureHook. A key that is not a
-// string is ErrInvalidKey.
-//
-// Keys outside the prefix are never read, written or deleted: Clear removes
-// only keys of the store's KeyScheme (and its tag sets), with SCAN and UNLINK;
-// it never flushes a database and never runs KEYS.
-//
-// An EncryptingStore is safe for concurrent use.
+// KeyScheme and encrypts every value with its Codec: only Fernet tokens reach
+// Redis or the inner store. Set refuses nil (ErrNilValue) and, under msgpack,
+// values Get would not return with their Go type (ErrNotRoundTrip). A missing
+// key is gocache's NotFound, and so is an entry that does not decrypt (a
+// counted *DecryptError matching codec.ErrInvalidToken); a non-string key is
+// ErrInvalidKey. It touches no key outside its prefix and is safe for
+// concurrent use; the package documentation lists the Go types Get returns.
 type EncryptingStore struct {
 	codec    Codec
 	keys     *codec.KeyScheme

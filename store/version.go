@@ -79,23 +79,13 @@ func (s *EncryptingStore) encodeAt(sk string, value any, options []gocachestore.
 }
 
 // IncrVersion moves the entry of key from its version (the default, or
-// AtVersion) to that version plus delta, keeping its value and remaining
-// TTL, and returns the new version (Django's incr_version). The value is
-// decrypted and encrypted again for the new storage key, so that in native
-// mode the token is bound to the key it lives under.
-//
-// The two storage keys may lie in different hash slots of a cluster, so the
-// move cannot be one Lua script; it is done in steps that never lose the
-// value: write the new key with SET NX (if the new version already exists,
-// ErrVersionExists and nothing changes: Django would overwrite it), then
-// delete the old key only if it still holds the exact token read
-// (compare-and-delete). If another writer changed or deleted the old key
-// meanwhile, the new key is removed again (compare-and-delete of the token
-// just written) and the move starts over, as Incr does (WithMaxRetries).
-// Between the two writes a reader can see the value at both versions, never
-// at neither. A missing key is an error whose cause is ErrKeyMissing; an
-// entry that does not decrypt is a NotFound whose cause matches
-// codec.ErrInvalidToken, and is not moved.
+// AtVersion) to that version plus delta, keeping its value and remaining TTL,
+// and returns the new version (Django's incr_version). The move never loses
+// the value: a reader may see it at both versions for a moment, never at
+// neither. A target version that exists is ErrVersionExists, and nothing
+// changes (Django would overwrite it); a missing key is ErrKeyMissing; an
+// entry that does not decrypt is a NotFound matching codec.ErrInvalidToken
+// and is not moved; lost races end in ErrConflict (WithMaxRetries).
 func (s *EncryptingStore) IncrVersion(ctx context.Context, key string, delta int, opts ...CallOption) (int, error) {
 	o := applyCallOptions(opts)
 	oldSK, err := s.redisKey(key, o)
