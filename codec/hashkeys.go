@@ -125,6 +125,17 @@ func (s *KeyScheme) versionOf(name string) int {
 	return s.version
 }
 
+// KeyBinding returns Key(key) and the key its tokens are bound to
+// (BindingKey's result) together, building the clear storage key once; with
+// clear names both are the same string.
+func (s *KeyScheme) KeyBinding(key string) (storageKey, binding string) {
+	bound := s.make(key, s.prefix, s.version)
+	if s.names == nil {
+		return bound, bound
+	}
+	return s.nameAt(bound, s.version, 0), bound
+}
+
 // BindingKeyVersion is BindingKey for key at version: the clear storage key
 // "prefix:version:key", whichever naming the scheme uses.
 func (s *KeyScheme) BindingKeyVersion(key string, version int) string {

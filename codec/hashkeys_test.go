@@ -184,3 +184,23 @@ func FuzzCheckName(f *testing.F) {
 		_ = s.Owns(name)
 	})
 }
+
+// KeyBinding is Key and BindingKey in one step, with clear and hashed names,
+// with and without a cluster hash tag.
+func TestKeyBinding(t *testing.T) {
+	clear, err := codec.NewKeyScheme("app", codec.WithVersion(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ks := range []*codec.KeyScheme{clear, hashedScheme(t, "app")} {
+		for _, k := range []string{"user:1", "{tenant}:x", "", "ünï:\x00"} {
+			sk, bound := ks.KeyBinding(k)
+			if want := ks.Key(k); sk != want {
+				t.Errorf("hashed=%v KeyBinding(%q) storage key %q, want Key's %q", ks.Hashed(), k, sk, want)
+			}
+			if want := ks.BindingKey(sk, k); bound != want {
+				t.Errorf("hashed=%v KeyBinding(%q) binding %q, want BindingKey's %q", ks.Hashed(), k, bound, want)
+			}
+		}
+	}
+}

@@ -104,9 +104,22 @@ func (s *EncryptingStore) getMany(ctx context.Context, keys []string, mode batch
 		}
 		return res, firstError(res)
 	}
+	// Each key's storage name and the clear key its token is bound to (the
+	// same string with clear names); hashed names cost an HMAC each, so they
+	// are computed on every core.
 	sks := make([]string, len(keys))
-	for i, k := range keys {
-		sks[i] = s.keys.Key(k)
+	bounds := sks
+	if s.keys.Hashed() {
+		bounds = make([]string, len(keys))
+		parallel.For(len(keys), func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				sks[i], bounds[i] = s.keys.KeyBinding(keys[i])
+			}
+		})
+	} else {
+		for i, k := range keys {
+			sks[i] = s.keys.Key(k)
+		}
 	}
 	toks := make([][]byte, len(keys))
 	// The tokens are copied into one buffer, pooled when the codec does not
@@ -123,7 +136,7 @@ func (s *EncryptingStore) getMany(ctx context.Context, keys []string, mode batch
 			if toks[i] == nil {
 				continue
 			}
-			v, err := s.codec.Decode(s.bound(keys[i], sks[i]), toks[i])
+			v, err := s.codec.Decode(bounds[i], toks[i])
 			if err != nil {
 				res[i].Err = err // wrapped by failed below
 				continue

@@ -30,7 +30,6 @@ func (s *EncryptingStore) SetMany(ctx context.Context, entries []Entry, options 
 	if len(o.Tags) > 0 && s.client == nil && isRedisType(s.inner.GetType()) {
 		return ErrTagsUnsafe
 	}
-	sks := make([]string, len(entries))
 	for i, e := range entries {
 		switch {
 		case e.Value == nil:
@@ -38,13 +37,15 @@ func (s *EncryptingStore) SetMany(ctx context.Context, entries []Entry, options 
 		case e.TTL < 0:
 			return fmt.Errorf("store: set many: entry %d (%q): %w", i, e.Key, ErrInvalidExpiration)
 		}
-		sks[i] = s.keys.Key(e.Key)
 	}
+	sks := make([]string, len(entries))
 	toks := make([][]byte, len(entries))
 	errs := make([]error, len(entries))
 	parallel.For(len(entries), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			toks[i], errs[i] = s.encodeValue(nil, s.bound(entries[i].Key, sks[i]), entries[i].Value)
+			var bound string
+			sks[i], bound = s.keys.KeyBinding(entries[i].Key)
+			toks[i], errs[i] = s.encodeValue(nil, bound, entries[i].Value)
 		}
 	})
 	for i, err := range errs {

@@ -25,8 +25,8 @@ func (s *EncryptingStore) encode(dst []byte, key any, value any, options []gocac
 	if len(o.Tags) > 0 && s.client == nil && isRedisType(s.inner.GetType()) {
 		return "", nil, nil, ErrTagsUnsafe
 	}
-	sk = s.keys.Key(k)
-	tok, err = s.encodeValue(dst, s.bound(k, sk), value) // typed.go
+	sk, bound := s.keys.KeyBinding(k)
+	tok, err = s.encodeValue(dst, bound, value) // typed.go
 	if err != nil {
 		return "", nil, nil, err
 	}
