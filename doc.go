@@ -7,13 +7,15 @@
 //
 // The pieces, each in its own package:
 //
-//   - codec: Fernet with a key ring, the native envelope, serializers and
-//     Django's key function (pure computation).
+//   - codec: Fernet with a key ring, the native envelope, serializers,
+//     Django's key function and keyed-hash key names (pure computation).
 //   - pickle: Python's pickle format, restricted to plain data, and its Go
 //     types (standard library only).
 //   - store: EncryptingStore, a gocache store over Redis or any other gocache
 //     store.
 //   - typed: typed caches over an EncryptingStore.
+//   - localtier: an in-memory tier of tokens in front of Redis, kept
+//     coherent across processes by Redis's client tracking.
 //   - otelmetrics: OpenTelemetry metrics from the stores' counters and the
 //     recovery jobs' progress.
 //   - recovery: migration from a plaintext alias, online fallback, key
@@ -73,6 +75,9 @@
 //	        # {old_cache_name: gocache, old_key_patterns: ["user:*"], old_format: gocache}
 //	      compressor: zlib           # pickle, django-json, django-msgpack: zlib | gzip | lzma | lz4 | zstd
 //	      max_decompressed_size: 33554432  # with a compressor: inflation cap in bytes (default 32 MiB)
+//	      hashed_names: true         # native/json only: keyed-hash key names (codec.WithHashedNames)
+//	      name_secrets: ["${NAME_SECRET}"]  # optional: their own ring; default derived from secret_keys
+//	      local_tier: {max_entries: 50000, max_staleness: 30s}  # not on a cluster (localtier)
 //
 // The Django form is a CACHES dict dumped to JSON as-is, either alone or as
 // {"CACHES": {...}, "DJANGO_REDIS_SECURE_CACHE_NAME": "..."}: BACKEND (Django
