@@ -160,7 +160,7 @@ type Stats struct {
 	// from this process's own writes).
 	Invalidations uint64
 	// Flushes counts the times the whole tier was emptied: tracking lost or
-	// re-established, a failover seen, a FLUSHDB, Flush.
+	// re-established, a failover seen, a database flushed by another client, Flush.
 	Flushes   uint64
 	Evictions uint64 // entries dropped for the size bounds
 	// Messages counts the invalidation messages received from Redis, one

@@ -22,7 +22,7 @@
 // __redis__:invalidate: Redis then publishes there the name of every key
 // under the prefix that any client modifies, and every key that expires or
 // is evicted. Each message drops those keys from the tier; a NULL message
-// (FLUSHDB, FLUSHALL) drops everything.
+// (sent when another client flushes the database) drops everything.
 //
 // A read keeps its token only if no invalidation for its key, and no flush,
 // happened between the moment it was sent and the moment its reply arrived
@@ -82,7 +82,7 @@
 //     key's length plus 60 bytes per write per listening process).
 //   - A channel the store publishes on after its own writes: it misses every
 //     write it does not make (Django, the CLI, recovery, another program),
-//     and expiry, eviction and FLUSHDB, and PUBLISH to a subscriber that was
+//     and expiry, eviction and database flushes, and PUBLISH to a subscriber that was
 //     reconnecting is lost without a trace. Rejected.
 //
 // The tier keeps tokens, not decoded values. Measured in one run

@@ -189,7 +189,7 @@ func (t *tracker) serve(ps *redis.PubSub, conns uint64) error {
 			}
 		}
 		if err != nil && !isTimeout(err) {
-			// A NULL invalidation (FLUSHALL, FLUSHDB) is an error to
+			// A NULL invalidation (another client flushed the database) is an error to
 			// go-redis's pubsub reader: flushing is what it asks for.
 			return err
 		}
