@@ -207,9 +207,10 @@
 // # Hashed key names
 //
 // WithHashedNames makes a KeyScheme name entries "prefix:version:<MAC>",
-// the MAC being HMAC-SHA256 of the clear storage key under a NameRing
-// secret, truncated to 128 bits (collisions need about 2^64 keys; a guess
-// needs the secret), in unpadded base64url. The design, and why:
+// the MAC being HMAC-SHA256, under a NameRing secret, of the byte 'n'
+// followed by the clear storage key, truncated to 128 bits (collisions need
+// about 2^64 keys; a guess needs the secret), in unpadded base64url. The
+// design, and why:
 //
 //   - The token stays bound to the clear storage key ("prefix:version:key",
 //     KeyScheme.BindingKey), not to the hashed name. So the logical key
@@ -225,8 +226,10 @@
 //     keys and an alias needs no new secret. Like a KeyRing, the first
 //     secret names new entries and readers try every one, so a rotation
 //     renames entries while they stay readable.
-//   - The MAC covers the prefix and version too: the same logical key has
-//     unrelated names in two aliases or versions.
+//   - The MAC covers the prefix and version too (they are in the clear
+//     storage key): the same logical key has unrelated names in two aliases
+//     or versions. Nothing else is hashed, so a clear key of up to 54 bytes
+//     costs two SHA-256 blocks, the least an HMAC can.
 //   - A cluster hash tag ("{u1}") in the logical key becomes
 //     "{<96-bit MAC of the prefix and tag>}" in front of the MAC, so keys
 //     with one tag still share a slot; this shows which entries share a tag

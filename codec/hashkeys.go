@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -12,22 +13,26 @@ const (
 	tagMACLen  = 12 // 96 bits: 16 characters, between braces
 )
 
-var (
+// Their lengths in base64url characters.
+const (
 	nameMACChars = (nameMACLen*8 + 5) / 6
 	tagMACChars  = (tagMACLen*8 + 5) / 6
 )
 
 // WithHashedNames makes the scheme name each entry
 // "prefix:version:<MAC>" instead of "prefix:version:key": MAC is
-// HMAC-SHA256, under the ring's first secret, of the clear storage key
-// (what the scheme makes without this option, "prefix:version:key"),
-// truncated to 128 bits and written in unpadded base64url (22 characters).
+// HMAC-SHA256, under the ring's first secret, of the byte 'n' followed by
+// the clear storage key (what the scheme makes without this option,
+// "prefix:version:key"), truncated to 128 bits and written in unpadded
+// base64url (22 characters). A clear key of up to 54 bytes costs two
+// SHA-256 blocks.
 // The prefix and version stay in clear, so Pattern, Owns, Clear and prefix
 // overlap checks work as before; the logical key does not appear in Redis.
 //
 // A logical key holding a Redis cluster hash tag ("user:{42}:cart") keeps
 // its entries together in one slot: the tag is replaced by a 96-bit MAC of
-// the prefix and the tag, between braces,
+// the prefix and the tag (of 't', the prefix's length as a uvarint, the
+// prefix and the tag), between braces,
 // "prefix:version:{<tag MAC>}<MAC>", so every key with the tag "42" shares
 // a slot as it did with clear names (and whoever reads Redis sees which
 // entries share a tag, never the tag). A tag inside the prefix itself stays
@@ -87,7 +92,8 @@ func (s *KeyScheme) KeyAt(key string, version, i int) string {
 		}
 		return s.make(key, s.prefix, version)
 	}
-	return s.nameAt(s.make(key, s.prefix, version), version, i)
+	name, _ := s.hashName(key, version, i, false)
+	return name
 }
 
 // BindingKey returns the string a codec binds the token of key, stored
@@ -129,11 +135,11 @@ func (s *KeyScheme) versionOf(name string) int {
 // (BindingKey's result) together, building the clear storage key once; with
 // clear names both are the same string.
 func (s *KeyScheme) KeyBinding(key string) (storageKey, binding string) {
-	bound := s.make(key, s.prefix, s.version)
 	if s.names == nil {
+		bound := s.make(key, s.prefix, s.version)
 		return bound, bound
 	}
-	return s.nameAt(bound, s.version, 0), bound
+	return s.hashName(key, s.version, 0, true)
 }
 
 // BindingKeyVersion is BindingKey for key at version: the clear storage key
@@ -170,47 +176,87 @@ func (s *KeyScheme) CheckName(storageKey, bound string) (key string, version, se
 	return "", 0, 0, false
 }
 
+// hashName returns the hashed name of key at version under secret i and,
+// with withBound, the clear storage key its tokens are bound to; the two
+// share one allocation. With Django's key function the clear key is built
+// in the MAC's pooled buffer, not as a string of its own.
+func (s *KeyScheme) hashName(key string, version, i int, withBound bool) (name, bound string) {
+	m := s.names.get(i)
+	defer s.names.put(i, m)
+	in := append(m.in[:0], macName)
+	if s.customMake {
+		in = append(in, s.make(key, s.prefix, version)...)
+	} else {
+		in = append(in, s.prefix...)
+		in = append(in, ':')
+		in = strconv.AppendInt(in, int64(version), 10)
+		in = append(in, ':')
+		in = append(in, key...)
+	}
+	m.in = in
+	return s.nameOf(m, version, withBound)
+}
+
 // nameAt returns the hashed name of the clear storage key bound, at version,
 // under secret i.
 func (s *KeyScheme) nameAt(bound string, version, i int) string {
+	m := s.names.get(i)
+	defer s.names.put(i, m)
+	m.in = append(append(m.in[:0], macName), bound...)
+	name, _ := s.nameOf(m, version, false)
+	return name
+}
+
+// nameOf returns the name of the clear storage key m.in holds after its
+// domain byte, at version, under m's secret, followed in the same string
+// by that clear key when withBound.
+func (s *KeyScheme) nameOf(m *nameMAC, version int, withBound bool) (name, bound string) {
+	clear := m.in[1:]
 	var vbuf [20]byte
 	v := strconv.AppendInt(vbuf[:0], int64(version), 10)
-	n := len(s.prefix) + 1 + len(v) + 1 + nameMACChars
-	tag, hasTag := s.hashTag(bound)
-	if hasTag {
-		n += tagMACChars + 2
+	var enc [tagMACChars + 2 + nameMACChars]byte
+	e := enc[:0]
+	if tag, ok := s.hashTag(clear); ok {
+		e = append(e, '{')
+		e = m.appendMAC(e, m.tagInput(s.prefix, tag), tagMACLen)
+		e = append(e, '}')
+	}
+	e = m.appendMAC(e, m.in, nameMACLen)
+	n := len(s.prefix) + 1 + len(v) + 1 + len(e)
+	size := n
+	if withBound {
+		size += len(clear)
 	}
 	var b strings.Builder
-	b.Grow(n)
+	b.Grow(size)
 	b.WriteString(s.prefix)
 	b.WriteByte(':')
 	b.Write(v)
 	b.WriteByte(':')
-	var mac [32]byte
-	if hasTag {
-		b.WriteByte('{')
-		b.Write(s.names.appendMAC(mac[:0], i, macTag, s.prefix, tag, tagMACLen))
-		b.WriteByte('}')
+	b.Write(e)
+	if withBound {
+		b.Write(clear)
 	}
-	b.Write(s.names.appendMAC(mac[:0], i, macName, s.prefix, bound, nameMACLen))
-	return b.String()
+	str := b.String()
+	return str[:n], str[n:]
 }
 
-// hashTag returns the Redis cluster hash tag of bound (the content of its
-// first "{...}", non-empty) when it does not lie wholly inside the prefix
-// (which keeps it in clear in the name), so that it must be hashed.
-func (s *KeyScheme) hashTag(bound string) (string, bool) {
-	open := strings.IndexByte(bound, '{')
+// hashTag returns the Redis cluster hash tag of the clear key bound (the
+// content of its first "{...}", non-empty) when it does not lie wholly
+// inside the prefix (which keeps it in clear in the name), so that it must
+// be hashed.
+func (s *KeyScheme) hashTag(bound []byte) ([]byte, bool) {
+	open := bytes.IndexByte(bound, '{')
 	if open < 0 {
-		return "", false
+		return nil, false
 	}
-	end := strings.IndexByte(bound[open+1:], '}')
+	end := bytes.IndexByte(bound[open+1:], '}')
 	if end <= 0 {
-		return "", false
+		return nil, false
 	}
 	end += open + 1
 	if end < len(s.prefix) {
-		return "", false // "{...}" inside the prefix: the name keeps it
+		return nil, false // "{...}" inside the prefix: the name keeps it
 	}
 	return bound[open+1 : end], true
 }

@@ -53,6 +53,8 @@ type KeyScheme struct {
 	make    KeyFunc
 	reverse ReverseKeyFunc
 	names   *NameRing // WithHashedNames (hashkeys.go); nil: clear names
+	// customMake is set by WithKeyFunc: make is not DjangoKeyFunc.
+	customMake bool
 }
 
 // KeySchemeOption configures a KeyScheme (NewKeyScheme). An option that
@@ -73,7 +75,7 @@ func WithKeyFunc(make KeyFunc, reverse ReverseKeyFunc) KeySchemeOption {
 		if make == nil || reverse == nil {
 			return fmt.Errorf("%w: key function and its reverse are both required", ErrInvalidKeyScheme)
 		}
-		s.make, s.reverse = make, reverse
+		s.make, s.reverse, s.customMake = make, reverse, true
 		return nil
 	}
 }
@@ -122,7 +124,8 @@ func (s *KeyScheme) Key(key string) string { return s.KeyVersion(key, s.version)
 // is the name under the ring's first secret (see WithHashedNames).
 func (s *KeyScheme) KeyVersion(key string, version int) string {
 	if s.names != nil {
-		return s.nameAt(s.make(key, s.prefix, version), version, 0)
+		name, _ := s.hashName(key, version, 0, false)
+		return name
 	}
 	return s.make(key, s.prefix, version)
 }

@@ -142,30 +142,42 @@ const (
 	macTag  byte = 't' // the prefix and the cluster hash tag
 )
 
-// nameMAC is a pooled HMAC-SHA256 state and the buffer its input is built in.
+// nameMAC is a pooled HMAC-SHA256 state under one secret and the buffers
+// its inputs are built in.
 type nameMAC struct {
 	h   hash.Hash
-	in  []byte
+	in  []byte // macName, then the clear storage key
+	tag []byte // macTag's input
 	sum [sha256.Size]byte
 }
 
-// appendMAC appends the base64url (unpadded) encoding of the first n bytes
-// of HMAC-SHA256, under secret i, of domain || uvarint(len(a)) || a || b.
-func (r *NameRing) appendMAC(dst []byte, i int, domain byte, a, b string, n int) []byte {
-	m := r.pools[i].Get().(*nameMAC)
-	m.h.Reset()
-	in := append(m.in[:0], domain)
-	in = binary.AppendUvarint(in, uint64(len(a)))
-	in = append(in, a...)
-	in = append(in, b...)
-	m.h.Write(in)
-	out := m.h.Sum(m.sum[:0])
-	dst = base64.RawURLEncoding.AppendEncode(dst, out[:n])
-	if cap(in) <= 4096 {
-		m.in = in[:0]
-	} else {
+// get returns a state of secret i; put gives it back.
+func (r *NameRing) get(i int) *nameMAC { return r.pools[i].Get().(*nameMAC) }
+
+func (r *NameRing) put(i int, m *nameMAC) {
+	if cap(m.in) > 4096 {
 		m.in = nil
 	}
+	if cap(m.tag) > 4096 {
+		m.tag = nil
+	}
 	r.pools[i].Put(m)
-	return dst
+}
+
+// appendMAC appends the base64url (unpadded) encoding of the first n bytes
+// of HMAC-SHA256 of in under m's secret.
+func (m *nameMAC) appendMAC(dst, in []byte, n int) []byte {
+	m.h.Reset()
+	m.h.Write(in)
+	return base64.RawURLEncoding.AppendEncode(dst, m.h.Sum(m.sum[:0])[:n])
+}
+
+// tagInput builds, in m.tag, the input of a hash tag's MAC:
+// macTag || uvarint(len(prefix)) || prefix || tag.
+func (m *nameMAC) tagInput(prefix string, tag []byte) []byte {
+	in := append(m.tag[:0], macTag)
+	in = binary.AppendUvarint(in, uint64(len(prefix)))
+	in = append(in, prefix...)
+	m.tag = append(in, tag...)
+	return m.tag
 }

@@ -108,7 +108,7 @@ func (s *EncryptingStore) incrOnce(ctx context.Context, key, sk string, tok []by
 		}
 		return false, 0, next, err
 	}
-	v, err := s.decode(ctx, key, sk, tok, nil)
+	v, err := s.decode(ctx, key, s.bound(key, sk), tok, nil)
 	if err != nil {
 		return false, 0, nil, err
 	}

@@ -97,11 +97,11 @@ func (s *EncryptingStore) fetchFallback(ctx context.Context, key, storageKey str
 			}
 			return nil, 0, err
 		}
-		v, err := s.decode(ctx, key, storageKey, tok, into)
+		v, err := s.decode(ctx, key, s.bound(key, storageKey), tok, into)
 		return v, 0, err
 	}
 	if into != nil {
-		_, err := s.decode(ctx, key, storageKey, tok, into)
+		_, err := s.decode(ctx, key, s.bound(key, storageKey), tok, into)
 		return nil, ttl, err
 	}
 	return v, ttl, nil

@@ -73,7 +73,7 @@ func (s *EncryptingStore) getOrSet(ctx context.Context, key string, fn func(cont
 		case err != nil:
 			return nil, err
 		default:
-			v, derr := s.decode(ctx, key, sk, cur, nil)
+			v, derr := s.decode(ctx, key, s.bound(key, sk), cur, nil)
 			if derr == nil {
 				return v, nil
 			}

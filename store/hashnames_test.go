@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -46,6 +47,10 @@ func hashedStore(t testing.TB, c redis.UniversalClient, prefix string, secrets .
 	return s
 }
 
+// nameShape is every name TestHashedNamesRevealNoKey may find: an entry's
+// ("cache-app:1:", an optional hash tag MAC, the MAC) or a tag set's.
+var nameShape = regexp.MustCompile(`^cache-app:(1:(\{[A-Za-z0-9_-]{16}\})?|gocache_tag:)[A-Za-z0-9_-]{22}$`)
+
 // TestHashedNamesRevealNoKey: after 10k entries with recognisable names, a
 // SCAN of the whole database finds none of the names, nor any substring of
 // them longer than the prefix; and every name has the documented shape.
@@ -87,10 +92,12 @@ func TestHashedNamesRevealNoKey(t *testing.T) {
 				t.Fatalf("name %q shares %q with a key", name, name[i:i+w])
 			}
 		}
-		for _, bad := range []string{"user", "alice", "example", "profile", "@", "bob", "cart", "session"} {
-			if strings.Contains(name, bad) {
-				t.Fatalf("name %q reveals %q", name, bad)
-			}
+		// Past the prefix, only the version (or the tag sets' marker) and
+		// MACs: short words such as "bob" may occur in a MAC by chance
+		// (10k random 22-character names hold about one), so they are not
+		// looked for there.
+		if !nameShape.MatchString(name) {
+			t.Fatalf("name %q: not prefix, version and MACs", name)
 		}
 	}
 	// Every entry reads back, and iteration recovers exactly the keys.

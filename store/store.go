@@ -205,16 +205,15 @@ func (s *EncryptingStore) get(ctx context.Context, key any, into any) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	sk := s.keys.Key(k)
+	sk, bound := s.keys.KeyBinding(k)
 	var tok []byte
 	if s.client != nil {
 		// Bytes may alias the reply's memory; Decode never writes to it.
 		tok, err = s.client.Get(ctx, sk).Bytes()
 		if errors.Is(err, redis.Nil) && s.keys.Secrets() > 1 { // hashnames.go
 			var found bool
-			var old string
-			if old, tok, found, err = s.readOlder(ctx, k); found {
-				return s.decode(ctx, k, old, tok, into)
+			if _, tok, found, err = s.readOlder(ctx, k); found {
+				return s.decode(ctx, k, bound, tok, into) // same version, same clear key
 			} else if err == nil {
 				err = redis.Nil
 			}
@@ -235,7 +234,7 @@ func (s *EncryptingStore) get(ctx context.Context, key any, into any) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	return s.decode(ctx, k, sk, tok, into)
+	return s.decode(ctx, k, bound, tok, into)
 }
 
 // GetWithTTL returns the decrypted value of key and its remaining time to
@@ -256,7 +255,7 @@ func (s *EncryptingStore) getWithTTL(ctx context.Context, key any, into any) (an
 	if err != nil {
 		return nil, 0, err
 	}
-	sk := s.keys.Key(k)
+	sk, bound := s.keys.KeyBinding(k)
 	if s.client == nil {
 		raw, ttl, err := s.inner.GetWithTTL(ctx, sk)
 		if err != nil {
@@ -265,7 +264,7 @@ func (s *EncryptingStore) getWithTTL(ctx context.Context, key any, into any) (an
 		if ttl, err = innerTTL(ttl); err != nil {
 			return nil, 0, err
 		}
-		v, err := s.decode(ctx, k, sk, tokenBytes(raw), into)
+		v, err := s.decode(ctx, k, bound, tokenBytes(raw), into)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -308,23 +307,23 @@ func (s *EncryptingStore) getWithTTL(ctx context.Context, key any, into any) (an
 	case ttl < 0:
 		ttl = NoExpiration
 	}
-	v, err := s.decode(ctx, k, sk, tok, into)
+	v, err := s.decode(ctx, k, bound, tok, into)
 	if err != nil {
 		return nil, 0, err
 	}
 	return v, ttl, nil
 }
 
-// decode decodes tok, read from storageKey, into into when it is not nil
-// (GetInto) and returns Decode's value otherwise. A failure is counted and
-// reported (failures.go).
-func (s *EncryptingStore) decode(ctx context.Context, key, storageKey string, tok []byte, into any) (any, error) {
+// decode decodes tok, bound to bound (s.bound of the key it was read
+// from), into into when it is not nil (GetInto) and returns Decode's value
+// otherwise. A failure is counted and reported (failures.go).
+func (s *EncryptingStore) decode(ctx context.Context, key, bound string, tok []byte, into any) (any, error) {
 	var v any
 	var err error
 	if into != nil {
-		err = s.decodeInto(s.bound(key, storageKey), tok, into)
+		err = s.decodeInto(bound, tok, into)
 	} else {
-		v, err = s.codec.Decode(s.bound(key, storageKey), tok)
+		v, err = s.codec.Decode(bound, tok)
 	}
 	if err != nil {
 		return nil, s.failed(ctx, key, err)

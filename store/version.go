@@ -30,7 +30,7 @@ func (s *EncryptingStore) GetVersion(ctx context.Context, key string, version in
 	if err != nil {
 		return nil, err
 	}
-	return s.decode(ctx, key, sk, tok, nil)
+	return s.decode(ctx, key, s.bound(key, sk), tok, nil)
 }
 
 // SetVersion is Set at the given version (Django's set(key, value,
@@ -150,7 +150,7 @@ func (s *EncryptingStore) moveOnce(ctx context.Context, key, oldSK, newSK string
 	case ttl == 0:
 		ttl = time.Millisecond // about to expire: keep it expiring
 	}
-	v, err := s.decode(ctx, key, oldSK, tok, nil)
+	v, err := s.decode(ctx, key, s.bound(key, oldSK), tok, nil)
 	if err != nil {
 		return false, err
 	}
