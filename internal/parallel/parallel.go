@@ -24,7 +24,13 @@ const MinPerWorker = 32
 // and none smaller than MinPerWorker, and waits for them. Small n runs on the
 // calling goroutine only.
 func For(n int, fn func(lo, hi int)) {
-	Split(n, min(runtime.GOMAXPROCS(0), n/MinPerWorker), fn)
+	ForEach(n, MinPerWorker, fn)
+}
+
+// ForEach is For for work of another size: no goroutine gets fewer than
+// minPerWorker items.
+func ForEach(n, minPerWorker int, fn func(lo, hi int)) {
+	Split(n, min(runtime.GOMAXPROCS(0), n/max(1, minPerWorker)), fn)
 }
 
 // Split calls fn over [0, n) in workers contiguous ranges, the first on the
