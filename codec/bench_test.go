@@ -80,6 +80,30 @@ func BenchmarkDecode(b *testing.B) {
 	}
 }
 
+// BenchmarkDecodeDistinct decodes 1,000 different 1 KiB tokens in turn, as
+// a store serving 1,000 keys does (store's BenchmarkMemoryParallel50),
+// where BenchmarkDecode decodes one token again and again from the CPU's
+// caches.
+func BenchmarkDecodeDistinct(b *testing.B) {
+	c := newCodec(b, newRing(b, keyA))
+	const n = 1000
+	toks := make([][]byte, n)
+	for i := range toks {
+		toks[i] = encode(b, c, testStorageKey, benchValue(1<<10))
+	}
+	b.ReportAllocs()
+	b.SetBytes(1 << 10)
+	m := cputime.Start()
+	i := 0
+	for b.Loop() {
+		if _, err := c.Decode(testStorageKey, toks[i%n]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.ReportMetric(m.Per(b.N), "cpu-ns/op")
+}
+
 func BenchmarkRawAESCBCHMAC(b *testing.B) {
 	sign, enc := rawKey(b, keyA)
 	for _, size := range benchSizes {

@@ -1,9 +1,11 @@
 package recovery
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/redis/go-redis/v9"
 
@@ -156,4 +158,89 @@ func (r *rotation) renameEntries(ctx context.Context, es []rotEntry, idx []int) 
 			e.state, e.err = rotFailed, fmt.Errorf("recovery: undo copy: %w", err)
 		}
 	}
+}
+
+// retag runs before Rotate moves any entry, on a hashed-names alias whose
+// name ring has older secrets: in every tag set under the prefix, next to
+// each member that is an entry's name under an older secret, it adds the
+// entry's name under the first secret (Retagged counts them). A tag set is
+// named by a MAC of its tag, which cannot be read back, so the set keeps
+// its name; store.Invalidate reads the tag's set under every secret of the
+// ring, and so finds the entry under its new name. It must finish before
+// the renames, because once an entry has moved its old name no longer leads
+// to its key; so a tag set that cannot be read or written stops the run
+// before anything moves. Killed and run again, it adds the same names again
+// (SADD is idempotent).
+func (r *rotation) retag(ctx context.Context) error {
+	keys := r.s.Keys()
+	if !keys.Hashed() || keys.Secrets() < 2 || r.o.dryRun {
+		return nil
+	}
+	var mu sync.Mutex // a cluster's masters are scanned concurrently
+	var first error
+	err := scanBatches(ctx, r.s, r.o.batch, func(ctx context.Context, batch []string) {
+		for _, set := range batch {
+			if !r.s.IsTagSet(set) {
+				continue
+			}
+			if err := r.retagSet(ctx, set); err != nil {
+				mu.Lock()
+				first = cmp.Or(first, err)
+				mu.Unlock()
+				return
+			}
+		}
+	})
+	if err == nil {
+		err = first
+	}
+	return err
+}
+
+// retagSet adds to the tag set set the current names of its members that
+// are entries under an older name secret.
+func (r *rotation) retagSet(ctx context.Context, set string) error {
+	c := r.s.Client()
+	members, err := c.SMembers(ctx, set).Result()
+	if err != nil {
+		return fmt.Errorf("read tag set: %w", err)
+	}
+	var owned []string
+	for _, m := range members {
+		if r.s.Keys().Owns(m) {
+			owned = append(owned, m)
+		}
+	}
+	for len(owned) > 0 {
+		chunk := owned[:min(len(owned), r.o.batch)]
+		owned = owned[len(chunk):]
+		live := make([]int, len(chunk))
+		for i := range live {
+			live[i] = i
+		}
+		toks := readTokens(ctx, c, chunk, live)
+		var add []any
+		for j, m := range chunk {
+			tok, err := toks[j].Result()
+			if err != nil {
+				continue // gone, or not a string: no entry to follow
+			}
+			if _, _, cur := bindingOf(r.s, r.c, m, tok); cur != m {
+				add = append(add, cur)
+			}
+		}
+		if len(add) == 0 {
+			continue
+		}
+		if _, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+			p.SAdd(ctx, set, add...)
+			return nil
+		}); err != nil {
+			return fmt.Errorf("add to tag set: %w", err)
+		}
+		r.mu.Lock()
+		r.rep.Retagged += len(add)
+		r.mu.Unlock()
+	}
+	return nil
 }

@@ -354,6 +354,65 @@ func TestRotateRenameRaces(t *testing.T) {
 	}
 }
 
+// TestRotateNamesKeepsTags: entries tagged under an old name secret are
+// still removed by Invalidate of their tag after Rotate has renamed them (the
+// tag set, named by the old secret's MAC of the tag, gains their new names),
+// along with entries tagged after the rotation; a dry run adds nothing, and
+// a second run has nothing to add.
+func TestRotateNamesKeepsTags(t *testing.T) {
+	srv := redistest.Start(t)
+	client := srv.Client(t, 0)
+	ctx := t.Context()
+	old := hashedStore(t, client, newCodec(t), "app", otherNameSecret)
+	const n = 50
+	for i := range n {
+		tags := []string{"team:red"}
+		if i%2 == 0 {
+			tags = append(tags, "even")
+		}
+		if err := old.Set(ctx, fmt.Sprintf("k%02d", i), "v", gocachestore.WithTags(tags)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := old.Set(ctx, "untagged", "v"); err != nil {
+		t.Fatal(err)
+	}
+	s := hashedStore(t, client, newCodec(t), "app", nameSecret, otherNameSecret)
+	rep, err := recovery.Rotate(ctx, s, recovery.WithDryRun())
+	if err != nil || rep.Retagged != 0 {
+		t.Fatalf("dry run: %v, %v", rep, err)
+	}
+	rep, err = recovery.Rotate(ctx, s, recovery.WithBatchSize(7))
+	if err != nil || rep.Renamed != n+1 || rep.Retagged != n+n/2 || rep.Failed != 0 {
+		t.Fatalf("rotate: %v, %v", rep, err)
+	}
+	if err := s.Set(ctx, "after", "v", gocachestore.WithTags([]string{"even"})); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Invalidate(ctx, gocachestore.WithInvalidateTags([]string{"even"})); err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		_, err := s.Get(ctx, fmt.Sprintf("k%02d", i))
+		if gone := errors.Is(err, gocachestore.NotFound{}); gone != (i%2 == 0) {
+			t.Errorf("k%02d after invalidating \"even\": %v", i, err)
+		}
+	}
+	if _, err := s.Get(ctx, "after"); !errors.Is(err, gocachestore.NotFound{}) {
+		t.Errorf("entry tagged after the rotation: %v", err)
+	}
+	rep, err = recovery.Rotate(ctx, s)
+	if err != nil || rep.Renamed != 0 || rep.Retagged != 0 {
+		t.Fatalf("second run: %v, %v", rep, err)
+	}
+	if err := s.Invalidate(ctx, gocachestore.WithInvalidateTags([]string{"team:red"})); err != nil {
+		t.Fatal(err)
+	}
+	if left := redistest.Keys(t, client); len(left) != 1 || left[0] != s.Keys().Key("untagged") {
+		t.Fatalf("after invalidating every tag: %d keys left (%q), want the untagged entry", len(left), left)
+	}
+}
+
 // TestRotateNamesCluster: on a three-master cluster, where an entry's old
 // and new names lie in different slots, Rotate renames every entry.
 func TestRotateNamesCluster(t *testing.T) {

@@ -53,6 +53,10 @@ type RotateReport struct {
 	// (codec.WithHashedNames) also moved from an older name secret's name to
 	// the first secret's (hashnames.go).
 	Renamed int
+	// Retagged counts the names added to tag sets before the renames: an
+	// entry's name under the first secret, next to its older name, so that
+	// store.Invalidate still finds it (hashnames.go). Not in Scanned's sum.
+	Retagged int
 }
 
 // String summarises the report on one line, without keys or values.
@@ -70,6 +74,9 @@ func (r *RotateReport) String() string {
 	}
 	if r.Renamed > 0 {
 		ints += fmt.Sprintf(", renamed %d", r.Renamed)
+	}
+	if r.Retagged > 0 {
+		ints += fmt.Sprintf(", retagged %d", r.Retagged)
 	}
 	return fmt.Sprintf("%sscanned %d, rotated %d, current %d, undecryptable %d%s, conflicts %d, vanished %d, skipped %d, failed %d in %v",
 		prefix, r.Scanned, r.Rotated, r.Current, r.Undecryptable, ints, r.Conflicts, r.Vanished, r.Skipped, r.Failed, r.Duration.Round(time.Millisecond))
@@ -91,7 +98,10 @@ func (r *RotateReport) String() string {
 // each entry found under an older name secret's name to the first secret's
 // name (Renamed), keeping its expiry time; a value written meanwhile under
 // the new name wins (Conflicts). An entry whose token does not belong under
-// its name is Undecryptable and left alone.
+// its name is Undecryptable and left alone. Before moving anything it adds
+// each entry's new name to the tag sets that list its old one (Retagged),
+// so that store.Invalidate, which reads a tag's sets under every secret of
+// the ring, still reaches it.
 func Rotate(ctx context.Context, s *store.EncryptingStore, opts ...Option) (*RotateReport, error) {
 	j, c, err := newSealedJob("rotate", s, opts)
 	if err != nil {
@@ -99,6 +109,9 @@ func Rotate(ctx context.Context, s *store.EncryptingStore, opts ...Option) (*Rot
 	}
 	r := &rotation{job: j, s: s, c: c, rep: &RotateReport{}}
 	j.attach(&r.rep.Summary)
+	if err := r.retag(ctx); err != nil { // hashnames.go
+		return r.rep, j.finish(fmt.Errorf("tags, before any rename: %w", err))
+	}
 	err = j.scan(ctx, s, r.batch)
 	return r.rep, j.finish(err)
 }

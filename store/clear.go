@@ -63,7 +63,7 @@ func (s *EncryptingStore) scanNode(ctx context.Context, node Rediser, fn func(co
 		}
 		owned := page[:0]
 		for _, k := range page {
-			if s.keys.Owns(k) || s.isTagKey(k) {
+			if s.keys.Owns(k) || s.IsTagSet(k) {
 				owned = append(owned, k)
 			}
 		}

@@ -140,16 +140,17 @@ func (s *EncryptingStore) hashedPage(ctx context.Context, node Rediser, page []s
 	return names, keys, versions, nil
 }
 
-// hashedTagKey is the tag set of tag on a hashed-names store: the tag is
-// hashed like a logical key, so tag names stay out of Redis too.
-func (s *EncryptingStore) hashedTagKey(tag string) string {
-	return s.keys.Prefix() + ":gocache_tag:" + hashedSuffix(s.keys, "\x00tag\x00"+tag)
+// hashedTagKey is the tag set of tag on a hashed-names store under the name
+// ring's secret i: the tag is hashed like a logical key, so tag names stay
+// out of Redis too.
+func (s *EncryptingStore) hashedTagKey(tag string, i int) string {
+	return s.keys.Prefix() + ":gocache_tag:" + hashedSuffix(s.keys, "\x00tag\x00"+tag, i)
 }
 
-// hashedSuffix returns the MAC part of the hashed name of key (what follows
-// "prefix:version:").
-func hashedSuffix(keys *codec.KeyScheme, key string) string {
-	n := keys.KeyVersion(key, 0)
+// hashedSuffix returns the MAC part of the hashed name of key under the name
+// ring's secret i (what follows "prefix:version:").
+func hashedSuffix(keys *codec.KeyScheme, key string, i int) string {
+	n := keys.KeyAt(key, 0, i)
 	return n[len(keys.Prefix())+len(":0:"):]
 }
 

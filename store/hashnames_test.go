@@ -256,6 +256,21 @@ func TestHashedNamesRing(t *testing.T) {
 	if _, err := client.Get(ctx, s.Keys().KeyAt("k3", 1, 0)).Result(); err != nil {
 		t.Fatalf("Set did not write the first secret's name: %v", err)
 	}
+	// A tag reaches entries tagged under either secret: Invalidate reads the
+	// tag's set under each.
+	tagged := gocachestore.WithTags([]string{"t"})
+	if err := old.Set(ctx, "old-tagged", "v", tagged); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set(ctx, "new-tagged", "v", tagged); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Invalidate(ctx, gocachestore.WithInvalidateTags([]string{"t"})); err != nil {
+		t.Fatal(err)
+	}
+	if left := redistest.Keys(t, client); len(left) != 1 || left[0] != s.Keys().Key("k3") {
+		t.Fatalf("after Invalidate: %q, want k3's name only", left)
+	}
 }
 
 // TestHashedNamesNeedNativeCodec: a codec without an envelope is refused.

@@ -55,7 +55,7 @@ func (s *EncryptingStore) CheckKeys(ctx context.Context, samples int) (KeyCheckR
 	err := s.ScanKeys(ctx, func(ctx context.Context, node Rediser, keys []string) error {
 		var batch []string
 		for _, k := range keys {
-			if !s.isTagKey(k) && rep.Sampled+len(batch) < samples {
+			if !s.IsTagSet(k) && rep.Sampled+len(batch) < samples {
 				batch = append(batch, k)
 			}
 		}

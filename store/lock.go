@@ -82,7 +82,7 @@ type Lock struct {
 // django-redis lock of the same name do not exclude each other.
 func (s *EncryptingStore) LockKey(name string) string {
 	if s.keys.Hashed() {
-		return s.keys.Prefix() + ":lock:" + hashedSuffix(s.keys, "\x00lock\x00"+name) // hashnames.go
+		return s.keys.Prefix() + ":lock:" + hashedSuffix(s.keys, "\x00lock\x00"+name, 0) // hashnames.go
 	}
 	return s.keys.Prefix() + ":lock:" + name
 }

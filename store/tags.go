@@ -18,12 +18,28 @@ import (
 // never read as an entry).
 func (s *EncryptingStore) tagKey(tag string) string {
 	if s.keys.Hashed() {
-		return s.hashedTagKey(tag) // hashnames.go
+		return s.hashedTagKey(tag, 0) // hashnames.go
 	}
 	return s.keys.Prefix() + ":gocache_tag:" + tag
 }
 
-func (s *EncryptingStore) isTagKey(storageKey string) bool {
+// tagKeys returns the sets Invalidate reads for tag: tagKey's, and with
+// hashed names the tag's set under each older secret of the name ring.
+func (s *EncryptingStore) tagKeys(tag string) []string {
+	n := s.keys.Secrets()
+	if !s.keys.Hashed() || n == 1 {
+		return []string{s.tagKey(tag)}
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = s.hashedTagKey(tag, i)
+	}
+	return out
+}
+
+// IsTagSet reports whether storageKey is one of the store's tag sets
+// (gocache's store.WithTags): a key under the prefix that is not an entry.
+func (s *EncryptingStore) IsTagSet(storageKey string) bool {
 	p := s.keys.Prefix() + ":gocache_tag:"
 	return len(storageKey) > len(p) && storageKey[:len(p)] == p
 }
@@ -67,26 +83,30 @@ func (s *EncryptingStore) tag(ctx context.Context, storageKey string, o *gocache
 
 // Invalidate deletes the entries carrying any of the given tags
 // (store.WithInvalidateTags), and the tag sets themselves. Only keys of the
-// store's scheme are deleted, whatever a tag set contains.
+// store's scheme are deleted, whatever a tag set contains. With hashed
+// names, the tag's sets under every secret of the name ring are read, so
+// entries tagged before a rotation of the name secret go too (the rotation
+// adds their new names to those sets; see recovery.Rotate).
 func (s *EncryptingStore) Invalidate(ctx context.Context, options ...gocachestore.InvalidateOption) error {
 	if s.client == nil {
 		return s.inner.Invalidate(ctx, options...)
 	}
 	o := gocachestore.ApplyInvalidateOptions(options...)
 	for _, t := range o.Tags {
-		tk := s.tagKey(t)
-		members, err := s.client.SMembers(ctx, tk).Result()
-		if err != nil {
-			return fmt.Errorf("store: invalidate tag: %w", err)
-		}
-		owned := members[:0]
-		for _, m := range members {
-			if s.keys.Owns(m) {
-				owned = append(owned, m)
+		for _, tk := range s.tagKeys(t) {
+			members, err := s.client.SMembers(ctx, tk).Result()
+			if err != nil {
+				return fmt.Errorf("store: invalidate tag: %w", err)
 			}
-		}
-		if err := s.unlink(ctx, s.client, append(owned, tk)); err != nil {
-			return fmt.Errorf("store: invalidate tag: %w", err)
+			owned := members[:0]
+			for _, m := range members {
+				if s.keys.Owns(m) {
+					owned = append(owned, m)
+				}
+			}
+			if err := s.unlink(ctx, s.client, append(owned, tk)); err != nil {
+				return fmt.Errorf("store: invalidate tag: %w", err)
+			}
 		}
 	}
 	return nil
