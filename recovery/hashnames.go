@@ -198,29 +198,23 @@ func (r *rotation) retag(ctx context.Context) error {
 }
 
 // retagSet adds to the tag set set the current names of its members that
-// are entries under an older name secret.
+// are entries under an older name secret, a page of members at a time.
 func (r *rotation) retagSet(ctx context.Context, set string) error {
 	c := r.s.Client()
-	members, err := c.SMembers(ctx, set).Result()
-	if err != nil {
-		return fmt.Errorf("read tag set: %w", err)
-	}
-	var owned []string
-	for _, m := range members {
-		if r.s.Keys().Owns(m) {
-			owned = append(owned, m)
+	return r.s.TagSetMembers(ctx, set, func(members []string) error {
+		var owned []string
+		for _, m := range members {
+			if r.s.Keys().Owns(m) {
+				owned = append(owned, m)
+			}
 		}
-	}
-	for len(owned) > 0 {
-		chunk := owned[:min(len(owned), r.o.batch)]
-		owned = owned[len(chunk):]
-		live := make([]int, len(chunk))
+		live := make([]int, len(owned))
 		for i := range live {
 			live[i] = i
 		}
-		toks := readTokens(ctx, c, chunk, live)
+		toks := readTokens(ctx, c, owned, live)
 		var add []any
-		for j, m := range chunk {
+		for j, m := range owned {
 			tok, err := toks[j].Result()
 			if err != nil {
 				continue // gone, or not a string: no entry to follow
@@ -230,17 +224,18 @@ func (r *rotation) retagSet(ctx context.Context, set string) error {
 			}
 		}
 		if len(add) == 0 {
-			continue
+			return nil
 		}
+		var sadd *redis.IntCmd
 		if _, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
-			p.SAdd(ctx, set, add...)
+			sadd = p.SAdd(ctx, set, add...)
 			return nil
 		}); err != nil {
 			return fmt.Errorf("add to tag set: %w", err)
 		}
 		r.mu.Lock()
-		r.rep.Retagged += len(add)
+		r.rep.Retagged += int(sadd.Val()) // a member seen twice is added once
 		r.mu.Unlock()
-	}
-	return nil
+		return nil
+	})
 }

@@ -365,6 +365,40 @@ func TestTagsInvalidate(t *testing.T) {
 	}
 }
 
+// A tag set is read a page at a time (SSCAN with the scan count), so a set
+// many pages long, planted members mixed in, is invalidated whole, and only
+// the store's own entries go.
+func TestTagsInvalidateLargeSet(t *testing.T) {
+	srv := redistest.Start(t)
+	client := srv.Client(t, 0)
+	ctx := t.Context()
+	s, err := store.NewRedis(client, newCodec(t), newKeys(t, "app1:secure"), store.WithScanCount(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 200
+	for i := range n {
+		if err := s.Set(ctx, fmt.Sprint(i), "v", gocachestore.WithTags([]string{"big"})); err != nil {
+			t.Fatal(err)
+		}
+		client.SAdd(ctx, "app1:secure:gocache_tag:big", fmt.Sprintf("foreign-%d", i))
+	}
+	client.Set(ctx, "foreign-7", "keep", 0)
+	pages := 0
+	if err := s.TagSetMembers(ctx, "app1:secure:gocache_tag:big", func(m []string) error { pages++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if pages < 10 {
+		t.Fatalf("%d pages for %d members at scan count 3", pages, 2*n)
+	}
+	if err := s.Invalidate(ctx, gocachestore.WithInvalidateTags([]string{"big"})); err != nil {
+		t.Fatal(err)
+	}
+	if left := redistest.Keys(t, client); len(left) != 1 || left[0] != "foreign-7" {
+		t.Fatalf("after Invalidate: %d keys left, want the foreign one", len(left))
+	}
+}
+
 func TestDecoratedGocacheRedisStoreRefusesFlushAll(t *testing.T) {
 	srv := redistest.Start(t)
 	client := srv.Client(t, 0)

@@ -94,20 +94,58 @@ func (s *EncryptingStore) Invalidate(ctx context.Context, options ...gocachestor
 	o := gocachestore.ApplyInvalidateOptions(options...)
 	for _, t := range o.Tags {
 		for _, tk := range s.tagKeys(t) {
-			members, err := s.client.SMembers(ctx, tk).Result()
-			if err != nil {
-				return fmt.Errorf("store: invalidate tag: %w", err)
-			}
-			owned := members[:0]
-			for _, m := range members {
-				if s.keys.Owns(m) {
-					owned = append(owned, m)
+			err := s.TagSetMembers(ctx, tk, func(members []string) error {
+				owned := members[:0]
+				for _, m := range members {
+					if s.keys.Owns(m) {
+						owned = append(owned, m)
+					}
 				}
+				if len(owned) == 0 {
+					return nil
+				}
+				return s.unlink(ctx, s.client, owned)
+			})
+			if err == nil {
+				err = s.unlink(ctx, s.client, []string{tk})
 			}
-			if err := s.unlink(ctx, s.client, append(owned, tk)); err != nil {
+			if err != nil {
 				return fmt.Errorf("store: invalidate tag: %w", err)
 			}
 		}
 	}
 	return nil
+}
+
+// TagSetMembers calls fn with the members of the tag set set, a page at a
+// time (SSCAN with the store's scan count, WithScanCount), so that a set of
+// any size, a planted one included, costs the memory of one page. Members
+// added while it runs may or may not be seen, and one may be seen twice.
+func (s *EncryptingStore) TagSetMembers(ctx context.Context, set string, fn func(members []string) error) error {
+	if s.client == nil {
+		return ErrNotSupported
+	}
+	var cursor uint64
+	for {
+		var cmd *redis.ScanCmd
+		if _, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+			cmd = p.SScan(ctx, set, cursor, "", s.scan)
+			return nil
+		}); err != nil {
+			return err
+		}
+		page, next, err := cmd.Result()
+		if err != nil {
+			return err
+		}
+		if len(page) > 0 {
+			if err := fn(page); err != nil {
+				return err
+			}
+		}
+		if next == 0 {
+			return nil
+		}
+		cursor = next
+	}
 }
