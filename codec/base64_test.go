@@ -34,6 +34,10 @@ func FuzzBase64(f *testing.F) {
 		if werr == nil && !bytes.Equal(want[:wn], got[:gn]) {
 			t.Fatalf("decode %q: standard library %x, fast %x", in, want[:wn], got[:gn])
 		}
+		sgot, serr := decodeBase64String(string(in))
+		if (werr == nil) != (serr == nil) || werr == nil && !bytes.Equal(want[:wn], sgot) {
+			t.Fatalf("decode string %q: standard library %x, %v; fast %x, %v", in, want[:wn], werr, sgot, serr)
+		}
 		enc := make([]byte, base64Len(len(in)))
 		encodeBase64(enc, in)
 		if w := stdbase64.URLEncoding.EncodeToString(in); string(enc) != w {

@@ -131,6 +131,20 @@ type Decoded struct {
 // *UnsupportedTypeError it still tells the key and time (Value is nil).
 func (c *Codec) DecodeDetail(storageKey string, token []byte) (Decoded, error) {
 	plain, idx, signed, err := c.open(token)
+	return c.decoded(storageKey, plain, idx, signed, err)
+}
+
+// DecodeString is Decode for a token held in a string, as go-redis returns
+// replies: the token is decoded from the string itself, with no copy. It
+// accepts and returns what Decode does.
+func (c *Codec) DecodeString(storageKey, token string) (any, error) {
+	plain, idx, signed, err := c.openString(token)
+	d, err := c.decoded(storageKey, plain, idx, signed, err)
+	return d.Value, err
+}
+
+// decoded is DecodeDetail after the token is opened.
+func (c *Codec) decoded(storageKey string, plain []byte, idx int, signed time.Time, err error) (Decoded, error) {
 	if err != nil {
 		return Decoded{}, err
 	}

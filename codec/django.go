@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"reflect"
 	"strconv"
+	"time"
 )
 
 // Django reads and writes what django-redis with django-redis-secure's
@@ -134,6 +135,28 @@ func (d *Django) DecodeDetail(_ string, data []byte) (Decoded, error) {
 		return Decoded{}, err
 	}
 	plain, idx, signed, err := d.open(tok)
+	return d.unpickled(plain, idx, signed, err)
+}
+
+// DecodeString is Decode for data held in a string, as go-redis returns
+// replies: without a compressor it is decoded from the string itself, with
+// no copy. It accepts and returns what Decode does.
+func (d *Django) DecodeString(storageKey, data string) (any, error) {
+	if d.compressor != nil {
+		return d.Decode(storageKey, []byte(data))
+	}
+	if d.plainInts && d.maxAge == 0 {
+		if v, ok := parsePlainInt(data); ok {
+			return v, nil
+		}
+	}
+	plain, idx, signed, err := d.openString(data)
+	dd, err := d.unpickled(plain, idx, signed, err)
+	return dd.Value, err
+}
+
+// unpickled is DecodeDetail after the token is opened.
+func (d *Django) unpickled(plain []byte, idx int, signed time.Time, err error) (Decoded, error) {
 	if err != nil {
 		return Decoded{}, err
 	}
@@ -204,37 +227,43 @@ const maxIntDigits = 4300
 // returns it as int64, or *big.Int beyond int64. It accepts what Python's
 // int() accepts in ASCII: surrounding whitespace, a sign, and underscores
 // between digits.
-func ParsePlainInt(data []byte) (any, bool) {
-	s := data
+func ParsePlainInt(data []byte) (any, bool) { return parsePlainInt(data) }
+
+// parsePlainInt is ParsePlainInt for bytes and for strings (a go-redis
+// reply). It checks the text before it allocates, so a Fernet token, which
+// fails at its first byte, costs no allocation.
+func parsePlainInt[T string | []byte](s T) (any, bool) {
 	for len(s) > 0 && isPySpace(s[0]) {
 		s = s[1:]
 	}
 	for len(s) > 0 && isPySpace(s[len(s)-1]) {
 		s = s[:len(s)-1]
 	}
+	start := 0
 	if len(s) > 0 && (s[0] == '+' || s[0] == '-') {
-		if len(s) == 1 {
-			return nil, false
-		}
+		start = 1
 	}
 	digits := 0
-	clean := make([]byte, 0, len(s))
-	for i, c := range s {
-		switch {
-		case i == 0 && (c == '+' || c == '-'):
-			if c == '-' {
-				clean = append(clean, c)
-			}
+	for i := start; i < len(s); i++ {
+		switch c := s[i]; {
 		case isDigit(c):
 			digits++
-			clean = append(clean, c)
-		case c == '_' && i > 0 && isDigit(s[i-1]) && i+1 < len(s) && isDigit(s[i+1]):
+		case c == '_' && i > start && isDigit(s[i-1]) && i+1 < len(s) && isDigit(s[i+1]):
 		default:
 			return nil, false
 		}
 	}
 	if digits == 0 || digits > maxIntDigits {
 		return nil, false
+	}
+	clean := make([]byte, 0, digits+1)
+	if s[0] == '-' {
+		clean = append(clean, '-')
+	}
+	for i := start; i < len(s); i++ {
+		if isDigit(s[i]) {
+			clean = append(clean, s[i])
+		}
 	}
 	if i, err := strconv.ParseInt(string(clean), 10, 64); err == nil {
 		return i, true

@@ -10,6 +10,7 @@ import (
 	"hash"
 	"io"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -161,8 +162,28 @@ func (r *KeyRing) open(token []byte) (plain []byte, keyIndex int, signed time.Ti
 	if err != nil {
 		return nil, -1, time.Time{}, ErrInvalidToken
 	}
-	bin = bin[:n]
-	if bin[0] != fernetVersion || (n-ctOffset-macSize)%aes.BlockSize != 0 {
+	return r.openBinary(bin[:n])
+}
+
+// openString is open for a token held in a string: it is decoded from the
+// string itself, with no copy.
+func (r *KeyRing) openString(token string) (plain []byte, keyIndex int, signed time.Time, err error) {
+	if len(token) < minTokenLen || len(token)%4 != 0 ||
+		strings.IndexByte(token, '\n') >= 0 || strings.IndexByte(token, '\r') >= 0 {
+		return nil, -1, time.Time{}, ErrInvalidToken
+	}
+	bin, err := decodeBase64String(token)
+	if err != nil {
+		return nil, -1, time.Time{}, ErrInvalidToken
+	}
+	return r.openBinary(bin)
+}
+
+// openBinary is open after base64: bin is the token's bytes, which it
+// decrypts in place.
+func (r *KeyRing) openBinary(bin []byte) (plain []byte, keyIndex int, signed time.Time, err error) {
+	n := len(bin)
+	if n < ctOffset+aes.BlockSize+macSize || bin[0] != fernetVersion || (n-ctOffset-macSize)%aes.BlockSize != 0 {
 		return nil, -1, time.Time{}, ErrInvalidToken
 	}
 	ts := binary.BigEndian.Uint64(bin[1:ivOffset])

@@ -3,6 +3,7 @@ package codec_test
 import (
 	"bytes"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -55,6 +56,9 @@ func FuzzDecode(f *testing.F) {
 		}
 		if !bytes.Equal(tok, before) {
 			t.Fatalf("Decode modified the token")
+		}
+		if v, serr := c.DecodeString(storageKey, string(tok)); (serr == nil) != (err == nil) || !reflect.DeepEqual(v, d.Value) {
+			t.Fatalf("DecodeString = %#v, %v; DecodeDetail %#v, %v", v, serr, d.Value, err)
 		}
 	})
 }
@@ -180,9 +184,28 @@ func FuzzDjangoDecode(f *testing.F) {
 	}
 	f.Add([]byte("42"))
 	f.Add([]byte("-"))
+	f.Add([]byte(" +1_000 "))
+	f.Add([]byte("-_1"))
+	f.Add([]byte("12345678901234567890123"))
+	// Without a compressor, DecodeString decodes from the string itself.
+	bare, err := codec.NewDjango(newRing(f, keyA))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, v := range []any{"s", []any{"a", 1.5}} {
+		tok, err := bare.Encode("k", v)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(tok)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if _, err := c.Decode("k", data); err != nil && !errors.Is(err, codec.ErrInvalidToken) {
 			t.Fatalf("error %v is not ErrInvalidToken", err)
+		}
+		v, err := bare.Decode("k", data)
+		if sv, serr := bare.DecodeString("k", string(data)); (serr == nil) != (err == nil) || !reflect.DeepEqual(sv, v) {
+			t.Fatalf("DecodeString = %#v, %v; Decode %#v, %v", sv, serr, v, err)
 		}
 	})
 }

@@ -122,10 +122,16 @@ func TestParsePlainInt(t *testing.T) {
 			t.Errorf("ParsePlainInt(%q) = %v, %v; want %v", in, got, ok, want)
 		}
 	}
-	for _, in := range []string{"", "-", "1.5", "_1", "1__0", "1_", "0x10", "gAAAAA", "4 2", strings.Repeat("9", 4301), "True"} {
+	for _, in := range []string{"", "-", "1.5", "_1", "1__0", "1_", "0x10", "gAAAAA", "4 2", strings.Repeat("9", 4301), "True", "+_1", "-_1", "1_-", " - 1"} {
 		if v, ok := codec.ParsePlainInt([]byte(in)); ok {
 			t.Errorf("ParsePlainInt(%q) = %v, want not an int", in, v)
 		}
+	}
+	// A Django codec checks every token for an integer first: a token, or
+	// any text that is not an integer, costs no allocation.
+	tok := []byte(strings.Repeat("gAAAAA", 250))
+	if n := testing.AllocsPerRun(100, func() { codec.ParsePlainInt(tok) }); n != 0 {
+		t.Errorf("ParsePlainInt of a 1.5 KB token: %v allocations, want 0", n)
 	}
 }
 

@@ -40,6 +40,18 @@ func (s *sealer) open(token []byte) (plain []byte, keyIndex int, signed time.Tim
 	return plain, keyIndex, signed, nil
 }
 
+// openString is open for a token held in a string (KeyRing.openString).
+func (s *sealer) openString(token string) (plain []byte, keyIndex int, signed time.Time, err error) {
+	plain, keyIndex, signed, err = s.ring.openString(token)
+	if err != nil {
+		return nil, -1, time.Time{}, classError(shapeOf([]byte(token))) // a failure: the copy does not matter
+	}
+	if !s.fresh(signed) {
+		return nil, -1, time.Time{}, classError(FailureUndecodable)
+	}
+	return plain, keyIndex, signed, nil
+}
+
 // fresh reports whether a token signed at signed passes the maximum age: not
 // older than it, nor more than maxClockSkew in the future. Without a maximum
 // age every timestamp passes.

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"slices"
 	"strings"
 	"time"
 
@@ -128,22 +127,23 @@ func (s *EncryptingStore) getMany(ctx context.Context, keys []string, mode batch
 			sks[i] = s.keys.Key(k)
 		}
 	}
-	toks := make([][]byte, len(keys))
-	// The tokens are copied into one buffer, pooled when the codec does not
-	// keep them (tokenbuf.go), and released once every one is decoded.
-	bp := s.readBatchBuffer()
-	buf := s.fetchMany(ctx, mode, sks, toks, res, bp)
-	defer releaseBatch(bp, buf)
+	// A key's token is toks[i] where res[i].Err is nil after the reads.
+	toks := make([]string, len(keys))
+	s.fetchMany(ctx, mode, sks, toks, res)
 	if s.keys.Secrets() > 1 {
 		s.fetchOlder(ctx, keys, sks, toks, res) // hashnames.go
 	}
-
+	got := make([]bool, len(keys))
+	for i := range res {
+		got[i] = res[i].Err == nil
+	}
+	decode := s.decodeString()
 	parallel.For(len(keys), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			if toks[i] == nil {
+			if !got[i] {
 				continue
 			}
-			v, err := s.codec.Decode(bounds[i], toks[i])
+			v, err := decode(bounds[i], toks[i])
 			if err != nil {
 				res[i].Err = err // wrapped by failed below
 				continue
@@ -153,13 +153,13 @@ func (s *EncryptingStore) getMany(ctx context.Context, keys []string, mode batch
 	})
 	// Count failures and call the hook on the caller's goroutine, as Get does.
 	for i := range res {
-		if toks[i] != nil && res[i].Err != nil {
+		if got[i] && res[i].Err != nil {
 			res[i].Err = s.failed(ctx, keys[i], res[i].Err)
 		}
 	}
 	if s.fallbackActive() {
 		for i := range res {
-			if toks[i] == nil && res[i].Err == errMiss {
+			if res[i].Err == errMiss {
 				res[i].Value, _, res[i].Err = s.fetchFallback(ctx, keys[i], sks[i], nil)
 			}
 		}
@@ -170,11 +170,9 @@ func (s *EncryptingStore) getMany(ctx context.Context, keys []string, mode batch
 	return res, firstError(res)
 }
 
-// fetchMany reads the tokens of storage keys sks into toks; a miss leaves
-// toks[i] nil with res[i].Err = errMiss, a failure sets res[i].Err. The
-// tokens of MGET replies are copied into one buffer, *bp's when bp is not
-// nil, which it returns.
-func (s *EncryptingStore) fetchMany(ctx context.Context, mode batchMode, sks []string, toks [][]byte, res []Result, bp *[]byte) []byte {
+// fetchMany reads the tokens of storage keys sks into toks, the replies'
+// own strings; a miss sets res[i].Err to errMiss, a failure to the error.
+func (s *EncryptingStore) fetchMany(ctx context.Context, mode batchMode, sks []string, toks []string, res []Result) {
 	if mode == modeKeys {
 		cmds := make([]*redis.StringCmd, len(sks))
 		_, _ = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -186,7 +184,7 @@ func (s *EncryptingStore) fetchMany(ctx context.Context, mode batchMode, sks []s
 		for i, c := range cmds {
 			fromGet(c, i, toks, res)
 		}
-		return nil
+		return
 	}
 	groups := s.groups(mode, sks)
 	cmds := make([]*redis.SliceCmd, len(groups))
@@ -211,25 +209,6 @@ func (s *EncryptingStore) fetchMany(ctx context.Context, mode batchMode, sks []s
 		}
 		fromGet(c, groups[g][0], toks, res)
 	}
-	// The replies are strings; the tokens are copied into one buffer (one
-	// allocation per batch rather than one per key).
-	total := 0
-	for _, c := range cmds {
-		if c == nil {
-			continue
-		}
-		for _, v := range c.Val() {
-			if v, ok := v.(string); ok {
-				total += len(v)
-			}
-		}
-	}
-	var buf []byte
-	if bp != nil {
-		buf = slices.Grow((*bp)[:0], total) // never grown below: toks point into it
-	} else {
-		buf = make([]byte, 0, total)
-	}
 	var absent []int // MGET's nil: a missing key, or one of another type
 	for g, idx := range groups {
 		if cmds[g] == nil {
@@ -243,17 +222,15 @@ func (s *EncryptingStore) fetchMany(ctx context.Context, mode batchMode, sks []s
 			}
 			switch v := vals[j].(type) {
 			case string:
-				buf = append(buf, v...)
-				toks[i] = buf[len(buf)-len(v) : len(buf) : len(buf)]
+				toks[i] = v
 			case nil:
 				absent = append(absent, i)
 			default: // not a RESP bulk string: not a token
-				toks[i] = []byte{}
+				toks[i] = ""
 			}
 		}
 	}
 	s.recheckAbsent(ctx, sks, absent, toks, res)
-	return buf
 }
 
 // recheckAbsent sends a GET for each key MGET reported absent, in one more
@@ -261,7 +238,7 @@ func (s *EncryptingStore) fetchMany(ctx context.Context, mode batchMode, sks []s
 // where GET (and so Get) fails with WRONGTYPE: each such key's Result then
 // carries the error Get returns. The GET also reads a value written since
 // the MGET, as a Get would now.
-func (s *EncryptingStore) recheckAbsent(ctx context.Context, sks []string, absent []int, toks [][]byte, res []Result) {
+func (s *EncryptingStore) recheckAbsent(ctx context.Context, sks []string, absent []int, toks []string, res []Result) {
 	if len(absent) == 0 {
 		return
 	}
@@ -279,9 +256,8 @@ func (s *EncryptingStore) recheckAbsent(ctx context.Context, sks []string, absen
 
 // fromGet records the reply of a GET for key i: its token, a miss, or the
 // error (WRONGTYPE, Redis down, ctx done) that Get would return.
-func fromGet(c *redis.StringCmd, i int, toks [][]byte, res []Result) {
-	// Bytes may alias the reply's memory; Decode never writes to it.
-	switch tok, err := c.Bytes(); {
+func fromGet(c *redis.StringCmd, i int, toks []string, res []Result) {
+	switch tok, err := c.Result(); {
 	case errors.Is(err, redis.Nil):
 		res[i].Err = errMiss
 	case err != nil:

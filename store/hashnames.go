@@ -175,12 +175,12 @@ func (s *EncryptingStore) checkBound(name string, tok []byte) string {
 // fetchOlder reads, for each miss of a GetMany, the key's names under the
 // older secrets of the name ring (one pipeline per secret, only for the keys
 // still missing), so entries a rotation has not renamed yet are found.
-func (s *EncryptingStore) fetchOlder(ctx context.Context, keys, sks []string, toks [][]byte, res []Result) {
+func (s *EncryptingStore) fetchOlder(ctx context.Context, keys, sks []string, toks []string, res []Result) {
 	v := s.keys.Version()
 	for secret := 1; secret < s.keys.Secrets(); secret++ {
 		var idx []int
 		for i := range keys {
-			if toks[i] == nil && res[i].Err == errMiss {
+			if res[i].Err == errMiss {
 				idx = append(idx, i)
 			}
 		}
@@ -197,7 +197,7 @@ func (s *EncryptingStore) fetchOlder(ctx context.Context, keys, sks []string, to
 			return nil
 		})
 		for j, i := range idx {
-			tok, err := cmds[j].Bytes()
+			tok, err := cmds[j].Result()
 			switch {
 			case errors.Is(err, redis.Nil):
 			case err != nil:

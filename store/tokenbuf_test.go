@@ -7,9 +7,10 @@ import (
 	"testing"
 )
 
-// Set and GetMany reuse pooled token buffers: concurrent writers of values of
-// different sizes (some larger than a pooled buffer, so it grows) and
-// concurrent batch readers must each see exactly their own values.
+// Set reuses pooled token buffers and GetMany decodes the reply strings
+// themselves: concurrent writers of values of different sizes (some larger
+// than a pooled buffer, so it grows) and concurrent batch readers must each
+// see exactly their own values.
 func TestPooledTokensConcurrent(t *testing.T) {
 	s, _ := newRedisStore(t)
 	ctx := t.Context()
