@@ -73,6 +73,9 @@ func wantInvalid(tb testing.TB, c *codec.Codec, storageKey string, tok []byte, w
 	if !errors.Is(err, codec.ErrInvalidToken) || v != nil {
 		tb.Errorf("%s: Decode = %#v, %v; want nil, ErrInvalidToken", what, v, err)
 	}
+	if v, err := c.DecodeString(storageKey, string(tok)); !errors.Is(err, codec.ErrInvalidToken) || v != nil {
+		tb.Errorf("%s: DecodeString = %#v, %v; want nil, ErrInvalidToken", what, v, err)
+	}
 }
 
 // envelope builds a version 1 plaintext by hand, from the documented layout.
