@@ -87,8 +87,10 @@
 // error, as Get does. On a 3-master loopback cluster BenchmarkClusterGetMany
 // measured this on par with one GET per key (within 5%, inside run-to-run
 // noise) with or without hash tags; it sends the servers fewer commands when
-// keys share tags. Large batches are decrypted on several cores. On a New
-// store GetMany calls Get on each key.
+// keys share tags. Large batches are decrypted on several cores, from
+// go-redis's reply strings themselves when the codec has a DecodeString
+// method, as Codec and Django do (another codec gets a copy of each token).
+// On a New store GetMany calls Get on each key.
 //
 // SetMany validates and encrypts every entry (on several cores for large
 // batches) before anything is sent. A NewRedis store then writes the batch in
