@@ -59,3 +59,38 @@ func TestForEach(t *testing.T) {
 		}
 	}
 }
+
+// The caller does not wait for a goroutine that has not started: with every
+// goroutine Split starts held back, it still visits every index once and
+// returns, and the held-back goroutines, run afterwards, call fn no more.
+func TestSplitDoesNotWaitForLateWorkers(t *testing.T) {
+	var held []func()
+	startWorker = func(work func()) { held = append(held, work) }
+	defer func() { startWorker = func(work func()) { go work() } }()
+	for _, n := range []int{2, 3, 100, 1000} {
+		held = held[:0]
+		seen := make([]int, n)
+		calls := 0
+		Split(n, 3, func(lo, hi int) {
+			calls++
+			for i := lo; i < hi; i++ {
+				seen[i]++
+			}
+		})
+		for i, c := range seen {
+			if c != 1 {
+				t.Fatalf("n=%d: index %d visited %d times", n, i, c)
+			}
+		}
+		if len(held) != min(3, n)-1 {
+			t.Fatalf("n=%d: %d goroutines started, want %d", n, len(held), min(3, n)-1)
+		}
+		before := calls
+		for _, work := range held {
+			work()
+		}
+		if calls != before {
+			t.Errorf("n=%d: a late goroutine called fn %d times after Split returned", n, calls-before)
+		}
+	}
+}
