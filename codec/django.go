@@ -125,7 +125,7 @@ func (d *Django) Decode(storageKey string, data []byte) (any, error) {
 // integer in clear) and when it was made, also with an
 // *UnsupportedTypeError. Kind is always IDPickle.
 func (d *Django) DecodeDetail(_ string, data []byte) (Decoded, error) {
-	if d.plainInts && d.maxAge == 0 { // an int in clear has no timestamp
+	if d.readsPlainInts() {
 		if v, ok := ParsePlainInt(data); ok {
 			return Decoded{Value: v, KeyIndex: -1, Kind: IDPickle}, nil
 		}
@@ -145,7 +145,7 @@ func (d *Django) DecodeString(storageKey, data string) (any, error) {
 	if d.compressor != nil {
 		return d.Decode(storageKey, []byte(data))
 	}
-	if d.plainInts && d.maxAge == 0 {
+	if d.readsPlainInts() {
 		if v, ok := parsePlainInt(data); ok {
 			return v, nil
 		}
@@ -154,6 +154,10 @@ func (d *Django) DecodeString(storageKey, data string) (any, error) {
 	dd, err := d.unpickled(plain, idx, signed, err)
 	return dd.Value, err
 }
+
+// readsPlainInts reports whether Decode reads integers stored in clear:
+// WithPlaintextInts, and no maximum age (an int in clear has no timestamp).
+func (d *Django) readsPlainInts() bool { return d.plainInts && d.maxAge == 0 }
 
 // unpickled is DecodeDetail after the token is opened.
 func (d *Django) unpickled(plain []byte, idx int, signed time.Time, err error) (Decoded, error) {

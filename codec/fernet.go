@@ -149,7 +149,11 @@ const maxTimestamp = 1 << 62
 // canonical tokens are accepted: padded URL-safe base64 with zero padding
 // bits and no line breaks, at least one cipher block, PKCS#7 padding of 1 to
 // 16 bytes, a timestamp of at most 2^62. Nothing is decrypted before the HMAC
-// matches, and the token itself is never written to.
+// matches, and the token itself is never written to. Base64 decoding skips
+// '\n' and '\r', but a token holding them is longer than the padded base64
+// of what it decodes to (strict decoding reads whole quanta of four other
+// characters, and nothing after the padding), so that length check refuses
+// it without a scan of the token.
 func (r *KeyRing) open(token []byte) (plain []byte, keyIndex int, signed time.Time, err error) {
 	if len(token) < minTokenLen || len(token)%4 != 0 {
 		return nil, -1, time.Time{}, ErrInvalidToken
@@ -174,12 +178,6 @@ func (r *KeyRing) openString(token string) (plain []byte, keyIndex int, signed t
 	}
 	return r.openBinary(bin)
 }
-
-// Base64 decoding skips '\n' and '\r'. A token with line breaks is longer
-// than the padded base64 of the bytes it decodes to (strict padded decoding
-// reads whole quanta of four other characters, and nothing after the
-// padding), so open and openString refuse it by that length alone: it costs
-// no scan of the token (TestDecodeNotBase64 inserts them).
 
 // openBinary is open after base64: bin is the token's bytes, which it
 // decrypts in place.
