@@ -90,7 +90,7 @@ func (s *KeyScheme) KeyAt(key string, version, i int) string {
 		if i != 0 {
 			panic("codec: KeyAt: no such secret")
 		}
-		return s.make(key, s.prefix, version)
+		return s.clearKey(key, version)
 	}
 	name, _ := s.hashName(key, version, i, false)
 	return name
@@ -106,7 +106,7 @@ func (s *KeyScheme) BindingKey(storageKey, key string) string {
 	if s.names == nil {
 		return storageKey
 	}
-	return s.make(key, s.prefix, s.versionOf(storageKey))
+	return s.clearKey(key, s.versionOf(storageKey))
 }
 
 // versionOf returns the version a hashed name of this scheme carries, the
@@ -136,7 +136,7 @@ func (s *KeyScheme) versionOf(name string) int {
 // clear names both are the same string.
 func (s *KeyScheme) KeyBinding(key string) (storageKey, binding string) {
 	if s.names == nil {
-		bound := s.make(key, s.prefix, s.version)
+		bound := s.clearKey(key, s.version)
 		return bound, bound
 	}
 	return s.hashName(key, s.version, 0, true)
@@ -145,7 +145,7 @@ func (s *KeyScheme) KeyBinding(key string) (storageKey, binding string) {
 // BindingKeyVersion is BindingKey for key at version: the clear storage key
 // "prefix:version:key", whichever naming the scheme uses.
 func (s *KeyScheme) BindingKeyVersion(key string, version int) string {
-	return s.make(key, s.prefix, version)
+	return s.clearKey(key, version)
 }
 
 // CheckName reports whether storageKey is the name of the entry whose token
@@ -184,9 +184,13 @@ func (s *KeyScheme) hashName(key string, version, i int, withBound bool) (name, 
 	m := s.names.get(i)
 	defer s.names.put(i, m)
 	in := append(m.in[:0], macName)
-	if s.customMake {
+	switch {
+	case s.customMake:
 		in = append(in, s.make(key, s.prefix, version)...)
-	} else {
+	case version == s.version:
+		in = append(in, s.head...)
+		in = append(in, key...)
+	default:
 		in = append(in, s.prefix...)
 		in = append(in, ':')
 		in = strconv.AppendInt(in, int64(version), 10)

@@ -7,21 +7,38 @@ import (
 )
 
 // BenchmarkKeyName compares making a clear storage key with making a
-// hashed name (HMAC-SHA256 of the clear key).
+// hashed name (HMAC-SHA256 of the clear key), and both with
+// fn=DjangoKeyFunc, the key function called on its own (what Key cost
+// before it concatenated a precomputed "prefix:version:"). fn=KeyBinding
+// is what the store's Get and Set call: the storage key and the key tokens
+// are bound to.
 func BenchmarkKeyName(b *testing.B) {
-	clear, err := codec.NewKeyScheme("app1:secure")
+	const prefix, key = "app1:secure", "user:alice@example.com:profile"
+	clear, err := codec.NewKeyScheme(prefix)
 	if err != nil {
 		b.Fatal(err)
 	}
-	hashed := hashedScheme(b, "app1:secure")
+	hashed := hashedScheme(b, prefix)
+	b.Run("names=clear/fn=DjangoKeyFunc", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = codec.DjangoKeyFunc(key, prefix, codec.DefaultVersion)
+		}
+	})
 	for _, tc := range []struct {
 		names string
 		s     *codec.KeyScheme
 	}{{"clear", clear}, {"hashed", hashed}} {
-		b.Run("names="+tc.names, func(b *testing.B) {
+		b.Run("names="+tc.names+"/fn=Key", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				_ = tc.s.Key("user:alice@example.com:profile")
+				_ = tc.s.Key(key)
+			}
+		})
+		b.Run("names="+tc.names+"/fn=KeyBinding", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_, _ = tc.s.KeyBinding(key)
 			}
 		})
 	}

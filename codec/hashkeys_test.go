@@ -206,25 +206,44 @@ func TestKeyBinding(t *testing.T) {
 }
 
 // A key function of one's own (WithKeyFunc) builds the clear key as a
-// string before the MAC; Django's is built in the MAC's buffer. Both give
-// one name for one clear key, and the same binding.
+// string before the MAC; Django's is built in the MAC's buffer, from the
+// precomputed "prefix:version:" at the default version. Both give one name
+// for one clear key, and the same binding, at the default version and at
+// others, with clear names and hashed ones.
 func TestHashedNamesKeyFunc(t *testing.T) {
 	ring, err := codec.NewNameRing(testNameSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
-	own, err := codec.NewKeyScheme("app1:secure", codec.WithHashedNames(ring),
-		codec.WithKeyFunc(func(key, prefix string, version int) string { return codec.DjangoKeyFunc(key, prefix, version) }, codec.DjangoReverseKeyFunc))
+	ownFunc := codec.WithKeyFunc(func(key, prefix string, version int) string { return codec.DjangoKeyFunc(key, prefix, version) }, codec.DjangoReverseKeyFunc)
+	for _, prefix := range []string{"app1:secure", ""} {
+		for _, hashed := range []codec.KeySchemeOption{nil, codec.WithHashedNames(ring)} {
+			for _, version := range []int{1, 3, 12} {
+				own, err := codec.NewKeyScheme(prefix, hashed, ownFunc, codec.WithVersion(version))
+				if err != nil {
+					t.Fatal(err)
+				}
+				django, err := codec.NewKeyScheme(prefix, hashed, codec.WithVersion(version))
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, k := range []string{"user:42", "cart:{u1}:items", "", strings.Repeat("k", 5000)} {
+					osk, ob := own.KeyBinding(k)
+					dsk, db := django.KeyBinding(k)
+					if osk != dsk || ob != db || own.KeyAt(k, 2, 0) != django.KeyAt(k, 2, 0) || own.KeyVersion(k, 12) != django.KeyVersion(k, 12) {
+						t.Errorf("prefix %q, hashed %v, version %d, %.20q: own key function %q %q, Django's %q %q",
+							prefix, django.Hashed(), version, k, osk, ob, dsk, db)
+					}
+					if want := codec.DjangoKeyFunc(k, prefix, version); db != want || django.BindingKeyVersion(k, version) != want {
+						t.Errorf("prefix %q, hashed %v, version %d, %.20q: bound to %q, want %q", prefix, django.Hashed(), version, k, db, want)
+					}
+				}
+			}
+		}
+	}
+	own, err := codec.NewKeyScheme("app1:secure", codec.WithHashedNames(ring), ownFunc)
 	if err != nil {
 		t.Fatal(err)
-	}
-	django := hashedScheme(t, "app1:secure")
-	for _, k := range []string{"user:42", "cart:{u1}:items", "", strings.Repeat("k", 5000)} {
-		osk, ob := own.KeyBinding(k)
-		dsk, db := django.KeyBinding(k)
-		if osk != dsk || ob != db || own.KeyAt(k, 2, 0) != django.KeyAt(k, 2, 0) {
-			t.Errorf("%.20q: own key function %q %q, Django's %q %q", k, osk, ob, dsk, db)
-		}
 	}
 	if sk := own.Key("user:42"); sk != "app1:secure:1:jzONSnqnDw7GDAg7YdVKfA" {
 		t.Errorf("own key function: %q, not the golden name", sk)
