@@ -41,7 +41,7 @@ func (s *EncryptingStore) SetMany(ctx context.Context, entries []Entry, options 
 	sks := make([]string, len(entries))
 	toks := make([][]byte, len(entries))
 	errs := make([]error, len(entries))
-	parallel.For(len(entries), func(lo, hi int) {
+	parallel.ForWork(len(entries), encodeWork(entries), minEncodeWork, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			var bound string
 			sks[i], bound = s.keys.KeyBinding(entries[i].Key)
@@ -143,4 +143,36 @@ func (s *EncryptingStore) DeleteMany(ctx context.Context, keys []string) error {
 		return nil
 	})
 	return batchError("delete many", cmds)
+}
+
+// encodeFixed is what encrypting a value costs beyond its length, in bytes
+// of value: BenchmarkEncode (codec) takes about 2.2 ns a byte from 1 KiB to
+// 100 KiB values, and about 0.5 us more for each value (the IV, the HMAC's
+// last blocks, the token's buffer), what 256 bytes cost.
+const encodeFixed = 256
+
+// minEncodeWork is the least encoding a goroutine of SetMany is given, in
+// bytes of value with encodeFixed for each: 32 values of 1 KiB
+// (parallel.MinPerWorker's), about 90 us. 100 values of 1 KiB are split over
+// up to three goroutines, as they were by count; 100 of 64 bytes stay on the
+// caller; 100 of 16 KiB go to every processor.
+const minEncodeWork = parallel.MinPerWorker * (1024 + encodeFixed)
+
+// encodeWork is the encoding work of entries, for parallel.ForWork: the
+// length of []byte and string values, 1 KiB for values of other types,
+// whose length is known only once serialized.
+func encodeWork(entries []Entry) int {
+	work := 0
+	for _, e := range entries {
+		switch v := e.Value.(type) {
+		case []byte:
+			work += len(v)
+		case string:
+			work += len(v)
+		default:
+			work += 1024
+		}
+		work += encodeFixed
+	}
+	return work
 }

@@ -40,9 +40,25 @@ func ForEach(n, minPerWorker int, fn func(lo, hi int)) {
 	Split(n, workersFor(n, minPerWorker), fn)
 }
 
+// ForWork is For for items whose costs differ, as decoding tokens of
+// different lengths does: work is the batch's total cost and minWork the
+// least a goroutine gets, in one unit of the caller's choosing (bytes of
+// token for GetMany). A batch of many cheap items stays on the caller, one
+// of a few costly ones is split over every processor, up to one goroutine
+// per item.
+func ForWork(n, work, minWork int, fn func(lo, hi int)) {
+	Split(n, workersForWork(runtime.GOMAXPROCS(0), n, work, minWork), fn)
+}
+
 // workersFor is the number of goroutines ForEach uses.
 func workersFor(n, minPerWorker int) int {
 	return min(runtime.GOMAXPROCS(0), n/max(1, minPerWorker))
+}
+
+// workersForWork is the number of goroutines ForWork uses with procs
+// processors.
+func workersForWork(procs, n, work, minWork int) int {
+	return max(1, min(procs, n, work/max(1, minWork)))
 }
 
 // startWorker starts a goroutine of Split (a variable for the tests, which

@@ -60,6 +60,42 @@ func TestForEach(t *testing.T) {
 	}
 }
 
+// ForWork splits by cost, not by count: never more goroutines than
+// processors or items, none with less than minWork, and at least the
+// caller's.
+func TestForWorkWorkers(t *testing.T) {
+	for _, tt := range []struct{ procs, n, work, minWork, want int }{
+		{procs: 1, n: 1000, work: 1 << 30, minWork: 1, want: 1},
+		{procs: 16, n: 100, work: 100 * 2000, minWork: 64000, want: 3},   // 100 tokens of 1 KiB
+		{procs: 16, n: 100, work: 100 * 700, minWork: 64000, want: 1},    // of 64 bytes
+		{procs: 16, n: 100, work: 100 * 22000, minWork: 64000, want: 16}, // of 16 KiB
+		{procs: 16, n: 4, work: 4 << 20, minWork: 64000, want: 4},        // one goroutine per item at most
+		{procs: 4, n: 0, work: 0, minWork: 64000, want: 1},
+		{procs: 4, n: 10, work: -5, minWork: 64000, want: 1}, // an overflowed sum is no reason to panic
+		{procs: 4, n: 10, work: 100, minWork: 0, want: 4},
+	} {
+		if got := workersForWork(tt.procs, tt.n, tt.work, tt.minWork); got != tt.want {
+			t.Errorf("workersForWork(%d, %d, %d, %d) = %d, want %d", tt.procs, tt.n, tt.work, tt.minWork, got, tt.want)
+		}
+	}
+	for _, n := range []int{0, 1, 5, 100} {
+		seen := make([]int, n)
+		var mu sync.Mutex
+		ForWork(n, n<<20, 1, func(lo, hi int) {
+			mu.Lock()
+			defer mu.Unlock()
+			for i := lo; i < hi; i++ {
+				seen[i]++
+			}
+		})
+		for i, c := range seen {
+			if c != 1 {
+				t.Fatalf("ForWork n=%d: index %d visited %d times", n, i, c)
+			}
+		}
+	}
+}
+
 // The caller does not wait for a goroutine that has not started: with every
 // goroutine Split starts held back, it still visits every index once and
 // returns, and the held-back goroutines, run afterwards, call fn no more.
