@@ -87,13 +87,15 @@
 // error, as Get does. On a 3-master loopback cluster BenchmarkClusterGetMany
 // measured this on par with one GET per key (within 5%, inside run-to-run
 // noise) with or without hash tags; it sends the servers fewer commands when
-// keys share tags. Large batches are decrypted on several cores, from
-// go-redis's reply strings themselves when the codec has a DecodeString
+// keys share tags. Batches are decrypted on as many cores as their work
+// calls for (bytes of token, about 45 us of decoding for each goroutine:
+// 100 values of 1 KiB on up to three, 100 of 16 KiB on every core, 100 of
+// 64 bytes on the caller alone), from go-redis's reply strings themselves when the codec has a DecodeString
 // method, as Codec and Django do (another codec gets a copy of each token).
 // On a New store GetMany calls Get on each key.
 //
-// SetMany validates and encrypts every entry (on several cores for large
-// batches) before anything is sent. A NewRedis store then writes the batch in
+// SetMany validates and encrypts every entry (on several cores, by the
+// length of the values, as GetMany decrypts) before anything is sent. A NewRedis store then writes the batch in
 // one pipeline of SET commands (routed by slot on a cluster), together with
 // the tag sets; a New store calls the inner store's Set for each entry and
 // stops at the first error.
