@@ -10,6 +10,20 @@ import (
 	"github.com/secureredis/secureredis/internal/parallel"
 )
 
+// batchCodec returns a native codec with a fixed key.
+func batchCodec(tb testing.TB) *codec.Codec {
+	tb.Helper()
+	ring, err := codec.NewKeyRing("cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c, err := codec.New(ring)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
 // BenchmarkDecodeMany measures decoding n tokens of size-byte values as
 // GetMany does (workers=auto: parallel.ForWork, by bytes of token, up to
 // GOMAXPROCS goroutines), as it did before (workers=count: parallel.For, by
@@ -22,14 +36,7 @@ import (
 //
 //	go test -run '^$' -bench 'DecodeMany/size=1024/n=100/workers=auto' -cpu 1,2,4 -count 6 ./store
 func BenchmarkDecodeMany(b *testing.B) {
-	ring, err := codec.NewKeyRing("cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=")
-	if err != nil {
-		b.Fatal(err)
-	}
-	c, err := codec.New(ring)
-	if err != nil {
-		b.Fatal(err)
-	}
+	c := batchCodec(b)
 	for _, tc := range []struct {
 		size int
 		ns   []int
@@ -88,14 +95,7 @@ func BenchmarkDecodeMany(b *testing.B) {
 // Only the tokens read count, and values whose length is not known count
 // as 1 KiB.
 func TestBatchWork(t *testing.T) {
-	ring, err := codec.NewKeyRing("cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := codec.New(ring)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := batchCodec(t)
 	batch := func(size int) ([]string, []bool, []Entry) {
 		toks, got, entries := make([]string, 100), make([]bool, 100), make([]Entry, 100)
 		for i := range toks {

@@ -1,28 +1,36 @@
 package parallel
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 )
+
+// checkVisitsOnce runs split over [0, n) and fails the test unless every
+// index was visited exactly once.
+func checkVisitsOnce(t *testing.T, name string, n int, split func(fn func(lo, hi int))) {
+	t.Helper()
+	seen := make([]int, n)
+	var mu sync.Mutex
+	split(func(lo, hi int) {
+		mu.Lock()
+		defer mu.Unlock()
+		for i := lo; i < hi; i++ {
+			seen[i]++
+		}
+	})
+	for i, c := range seen {
+		if c != 1 {
+			t.Fatalf("%s: index %d visited %d times", name, i, c)
+		}
+	}
+}
 
 // Every index is visited exactly once, whatever n and the number of workers.
 func TestSplitCoversEveryIndexOnce(t *testing.T) {
 	for _, n := range []int{0, 1, 2, 7, 63, 64, 127, 128, 1000} {
 		for _, workers := range []int{0, 1, 2, 3, 8} {
-			seen := make([]int, n)
-			var mu sync.Mutex
-			Split(n, workers, func(lo, hi int) {
-				mu.Lock()
-				defer mu.Unlock()
-				for i := lo; i < hi; i++ {
-					seen[i]++
-				}
-			})
-			for i, c := range seen {
-				if c != 1 {
-					t.Fatalf("n=%d workers=%d: index %d visited %d times", n, workers, i, c)
-				}
-			}
+			checkVisitsOnce(t, fmt.Sprintf("Split n=%d workers=%d", n, workers), n, func(fn func(lo, hi int)) { Split(n, workers, fn) })
 		}
 	}
 	calls := 0
@@ -79,20 +87,7 @@ func TestForWorkWorkers(t *testing.T) {
 		}
 	}
 	for _, n := range []int{0, 1, 5, 100} {
-		seen := make([]int, n)
-		var mu sync.Mutex
-		ForWork(n, n<<20, 1, func(lo, hi int) {
-			mu.Lock()
-			defer mu.Unlock()
-			for i := lo; i < hi; i++ {
-				seen[i]++
-			}
-		})
-		for i, c := range seen {
-			if c != 1 {
-				t.Fatalf("ForWork n=%d: index %d visited %d times", n, i, c)
-			}
-		}
+		checkVisitsOnce(t, fmt.Sprintf("ForWork n=%d", n), n, func(fn func(lo, hi int)) { ForWork(n, n<<20, 1, fn) })
 	}
 }
 
