@@ -2,7 +2,9 @@ package parallel
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -122,6 +124,32 @@ func TestSplitDoesNotWaitForLateWorkers(t *testing.T) {
 		}
 		if calls != before {
 			t.Errorf("n=%d: a late goroutine called fn %d times after Split returned", n, calls-before)
+		}
+	}
+}
+
+// With more processors than two, ForWork starts a goroutine on each of them
+// for a batch worth it, and none for a batch of cheap items, whatever their
+// count.
+func TestForWorkUsesEveryProcessor(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(8))
+	var started atomic.Int32
+	startWorker = func(work func()) { started.Add(1); go work() }
+	defer func() { startWorker = func(work func()) { go work() } }()
+	const minWork = MinPerWorker * (1464 + 512) // store's minDecodeWork
+	for _, tt := range []struct {
+		name          string
+		n, work, want int
+	}{
+		{"100 x 16 KiB", 100, 100 * (22000 + 512), 7},
+		{"1,000 x 1 KiB", 1000, 1000 * (1464 + 512), 7},
+		{"100 x 1 KiB", 100, 100 * (1464 + 512), 2},
+		{"100 x 64 B", 100, 100 * 722, 0},
+	} {
+		started.Store(0)
+		checkVisitsOnce(t, tt.name, tt.n, func(fn func(lo, hi int)) { ForWork(tt.n, tt.work, minWork, fn) })
+		if got := int(started.Load()); got != tt.want {
+			t.Errorf("%s at GOMAXPROCS 8: %d goroutines started besides the caller, want %d", tt.name, got, tt.want)
 		}
 	}
 }
