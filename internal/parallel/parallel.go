@@ -11,16 +11,16 @@ import (
 // MinPerWorker is the number of items per goroutine below which For stays on
 // the calling goroutine (ForWork counts work instead: store's GetMany and
 // SetMany weigh each item by its length, and give a goroutine at least what
-// MinPerWorker items of 1 KiB cost). A goroutine costs about a microsecond to start and
-// join on a processor that is awake; decoding a 1 KiB token costs about two
-// (AVX2 base64, pooled CBC modes), so 32 items keep the hand-off under 2% of
-// a worker's time, and a GetMany of 100 keys is split over up to three
-// processors. With GOMAXPROCS=1 For never starts a goroutine. (It was 64
-// when decoding cost twice as much: BenchmarkDecodeMany.) Where an idle
-// processor is slow to wake, as on this project's 2-vCPU virtual machine
-// (40 to 130 us), splitting pays only from a few hundred items
-// (BenchmarkSplit); claimed pieces keep it from costing the caller more
-// than that wake-up.
+// MinPerWorker items of 1 KiB cost). A goroutine costs about a microsecond
+// to start and join on a processor that is awake; decoding a 1 KiB token
+// costs about two (AVX2 base64, pooled CBC modes), so 32 items keep the
+// hand-off under 2% of a worker's time, and a GetMany of 100 keys of 1 KiB
+// is split over up to three processors. With GOMAXPROCS=1 For never starts
+// a goroutine. (It was 64 when decoding cost twice as much:
+// BenchmarkDecodeMany.) Where an idle processor is slow to wake, as on this
+// project's 2-vCPU virtual machine (40 to 130 us), splitting pays only from
+// a few hundred items (BenchmarkSplit); claimed pieces keep it from costing
+// the caller more than that wake-up.
 const MinPerWorker = 32
 
 // chunksPerWorker is how many pieces Split cuts each worker's share into:
