@@ -55,7 +55,7 @@ func BenchmarkSplit(b *testing.B) {
 				b.ReportAllocs()
 				m := cputime.Start()
 				for range b.N {
-					sp.split(n, workersFor(n, MinPerWorker), fn)
+					sp.split(n, workersForWork(runtime.GOMAXPROCS(0), n, n, MinPerWorker), fn)
 				}
 				b.ReportMetric(m.Per(b.N), "cpu-ns/op")
 				b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "procs")

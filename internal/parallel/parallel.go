@@ -37,9 +37,9 @@ func For(n int, fn func(lo, hi int)) {
 }
 
 // ForEach is For for work of another size: no goroutine gets fewer than
-// minPerWorker items.
+// minPerWorker items (ForWork with one unit of work per item).
 func ForEach(n, minPerWorker int, fn func(lo, hi int)) {
-	Split(n, workersFor(n, minPerWorker), fn)
+	ForWork(n, n, minPerWorker, fn)
 }
 
 // ForWork is For for items whose costs differ, as decoding tokens of
@@ -50,11 +50,6 @@ func ForEach(n, minPerWorker int, fn func(lo, hi int)) {
 // per item.
 func ForWork(n, work, minWork int, fn func(lo, hi int)) {
 	Split(n, workersForWork(runtime.GOMAXPROCS(0), n, work, minWork), fn)
-}
-
-// workersFor is the number of goroutines ForEach uses.
-func workersFor(n, minPerWorker int) int {
-	return min(runtime.GOMAXPROCS(0), n/max(1, minPerWorker))
 }
 
 // workersForWork is the number of goroutines ForWork uses with procs
